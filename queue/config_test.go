@@ -1,0 +1,82 @@
+package queue_test
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xdna-worker/xdna-worker/queue"
+)
+
+func TestConfigDefaults(t *testing.T) {
+	c := queue.Config{}.WithDefaults()
+	want := queue.Config{
+		URL: "nats://127.0.0.1:4222", JobsStream: "JOBS", JobsSubject: "transcribe.jobs",
+		ResultsStream: "RESULTS", ResultsSubjectPrefix: "transcribe.results", ResultsMaxAge: 72 * time.Hour,
+		DLQStream: "DLQ", DLQSubject: "transcribe.dlq", Consumer: "xdna-workers",
+		AckWait: 60 * time.Second, MaxDeliver: 5, DuplicateWindow: 2 * time.Minute, Replicas: 1,
+		BackOff: []time.Duration{},
+	}
+	if c.String() != want.String() {
+		t.Fatalf("defaults:\n got %v\nwant %v", c, want)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+	if got := c.ResultSubject("call-1"); got != "transcribe.results.call-1" {
+		t.Fatalf("ResultSubject = %q", got)
+	}
+	// Explicit values survive.
+	c = queue.Config{AckWait: time.Second, MaxDeliver: -1, JobsStream: "J"}.WithDefaults()
+	if c.AckWait != time.Second || c.MaxDeliver != -1 || c.JobsStream != "J" {
+		t.Fatalf("explicit values overwritten: %v", c)
+	}
+}
+
+func TestConfigValidateReportsAll(t *testing.T) {
+	c := queue.Config{
+		JobsStream: "a.b", JobsSubject: "x.*", DLQSubject: "transcribe.results.dlq",
+		MaxDeliver: 2, BackOff: []time.Duration{time.Second, 0, time.Second},
+		Token: "t", User: "u",
+	}.WithDefaults()
+	err := c.Validate()
+	if !errors.Is(err, queue.ErrInvalidConfig) {
+		t.Fatalf("Validate = %v, want ErrInvalidConfig", err)
+	}
+	for _, frag := range []string{"JobsStream", "JobsSubject", "overlaps", "BackOff[1]", "more than MaxDeliver", "exclusive"} {
+		if !strings.Contains(err.Error(), frag) {
+			t.Errorf("error does not mention %q:\n%v", frag, err)
+		}
+	}
+}
+
+func TestConfigRedactsSecrets(t *testing.T) {
+	c := queue.Config{
+		URL:      "nats://alice:hunter2@a:4222, nats://s3cr3ttoken@b:4222",
+		User:     "alice",
+		Password: "hunter2",
+		Token:    "s3cr3ttoken",
+	}.WithDefaults()
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "nats", c)
+	for name, out := range map[string]string{"String": c.String(), "LogValue": buf.String(), "Sprint": slogText(c)} {
+		if strings.Contains(out, "hunter2") || strings.Contains(out, "s3cr3ttoken") {
+			t.Errorf("%s leaks a secret: %s", name, out)
+		}
+		if !strings.Contains(out, "alice") {
+			t.Errorf("%s lost the user name: %s", name, out)
+		}
+	}
+	if c.Password != "hunter2" {
+		t.Fatal("redaction modified the config")
+	}
+}
+
+func slogText(c queue.Config) string {
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "nats", c)
+	return buf.String()
+}

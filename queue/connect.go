@@ -1,0 +1,143 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// ConnectOption tunes Connect.
+type ConnectOption func(*connectOptions)
+
+type connectOptions struct {
+	log  *slog.Logger
+	nats []nats.Option
+}
+
+// ConnectLogger sets the logger of the connection's event handlers
+// (default slog.Default()).
+func ConnectLogger(l *slog.Logger) ConnectOption {
+	return func(o *connectOptions) {
+		if l != nil {
+			o.log = l
+		}
+	}
+}
+
+// ConnectNATSOptions appends raw nats.go options; they are applied after the
+// ones Connect derives from Config and so override them (tests use this for a
+// short ReconnectWait).
+func ConnectNATSOptions(opts ...nats.Option) ConnectOption {
+	return func(o *connectOptions) { o.nats = append(o.nats, opts...) }
+}
+
+// Connect dials the servers of cfg and returns once the connection is up, or
+// with an error when ctx ends first (the half-open connection is closed).
+//
+// The connection never gives up: the first connect is retried like a
+// reconnect (so a worker can start before the server), and reconnects are
+// unlimited. Connection events are logged; secrets never are.
+func Connect(ctx context.Context, cfg Config, opts ...ConnectOption) (*nats.Conn, error) {
+	cfg = cfg.WithDefaults()
+	o := connectOptions{log: slog.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	log := o.log.With(slog.String("component", "nats"))
+
+	// up is signalled on the first successful (re)connect; closed when the
+	// connection gives up for good. Both are buffered and written without
+	// blocking: the handlers run on nats.go's callback goroutine.
+	up := make(chan struct{}, 1)
+	closed := make(chan struct{}, 1)
+	signal := func(ch chan struct{}) {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+
+	nopts := []nats.Option{
+		nats.MaxReconnects(-1),
+		nats.RetryOnFailedConnect(true),
+		nats.ReconnectWait(time.Second),
+		nats.ConnectHandler(func(nc *nats.Conn) {
+			log.Info("connected", slog.String("server", nc.ConnectedUrlRedacted()), slog.String("server_id", nc.ConnectedServerId()))
+			signal(up)
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			log.Info("reconnected", slog.String("server", nc.ConnectedUrlRedacted()), slog.String("server_id", nc.ConnectedServerId()))
+			signal(up)
+		}),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("disconnected", slog.Any("error", err))
+			} else {
+				log.Info("disconnected")
+			}
+		}),
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Debug("reconnect attempt failed", slog.Any("error", err))
+		}),
+		nats.ClosedHandler(func(nc *nats.Conn) {
+			if err := nc.LastError(); err != nil {
+				log.Warn("connection closed", slog.Any("error", err))
+			} else {
+				log.Info("connection closed")
+			}
+			signal(closed)
+		}),
+		nats.LameDuckModeHandler(func(nc *nats.Conn) {
+			log.Warn("server entered lame duck mode", slog.String("server", nc.ConnectedUrlRedacted()))
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			attrs := []any{slog.Any("error", err)}
+			if sub != nil {
+				attrs = append(attrs, slog.String("subject", sub.Subject))
+			}
+			log.Error("async error", attrs...)
+		}),
+	}
+	if cfg.Name != "" {
+		nopts = append(nopts, nats.Name(cfg.Name))
+	}
+	if cfg.Creds != "" {
+		nopts = append(nopts, nats.UserCredentials(cfg.Creds))
+	}
+	if cfg.User != "" {
+		nopts = append(nopts, nats.UserInfo(cfg.User, cfg.Password))
+	}
+	if cfg.Token != "" {
+		nopts = append(nopts, nats.Token(cfg.Token))
+	}
+	if cfg.TLSCA != "" {
+		nopts = append(nopts, nats.RootCAs(cfg.TLSCA))
+	}
+	nopts = append(nopts, o.nats...)
+
+	nc, err := nats.Connect(cfg.URL, nopts...)
+	if err != nil {
+		return nil, fmt.Errorf("queue: connect to %s: %w", redactURLs(cfg.URL), err)
+	}
+	if nc.IsConnected() {
+		return nc, nil
+	}
+	log.Info("waiting for server", slog.String("url", redactURLs(cfg.URL)))
+	select {
+	case <-up:
+		return nc, nil
+	case <-closed:
+		err := nc.LastError()
+		if err == nil {
+			err = nats.ErrConnectionClosed
+		}
+		return nil, fmt.Errorf("queue: connect to %s: %w", redactURLs(cfg.URL), err)
+	case <-ctx.Done():
+		nc.Close()
+		return nil, fmt.Errorf("queue: connect to %s: %w", redactURLs(cfg.URL), errors.Join(ctx.Err(), nc.LastError()))
+	}
+}

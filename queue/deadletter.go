@@ -1,0 +1,68 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Headers of a dead letter. The payload is the original message, byte for
+// byte; the original's own headers are kept, except the server's Nats-*
+// ones.
+const (
+	// HeaderDLQReason says why the message is not a job.
+	HeaderDLQReason = "Xdna-Dlq-Reason"
+	// HeaderDLQSubject is the subject the message was published on.
+	HeaderDLQSubject = "Xdna-Dlq-Subject"
+	// HeaderDLQStream and HeaderDLQSequence locate the original message.
+	HeaderDLQStream   = "Xdna-Dlq-Stream"
+	HeaderDLQSequence = "Xdna-Dlq-Sequence"
+	// HeaderDLQAttempts is the delivery count when it was dead-lettered.
+	HeaderDLQAttempts = "Xdna-Dlq-Attempts"
+	// HeaderDLQPublished is when the original was stored (RFC 3339).
+	HeaderDLQPublished = "Xdna-Dlq-Published"
+)
+
+// maxDLQReason bounds the reason header.
+const maxDLQReason = 1024
+
+// DeadLetterID is the Nats-Msg-Id of the dead letter of the message with
+// sequence seq in stream: the same for every delivery of that message, so a
+// redelivered poison message is dead-lettered once.
+func DeadLetterID(stream string, seq uint64) string {
+	return "dlq-" + stream + "-" + strconv.FormatUint(seq, 10)
+}
+
+// DeadLetter copies the delivered message, payload untouched, to DLQSubject
+// with headers saying why and where it came from, and waits for DLQ to store
+// it. The caller then Terms the delivery. Dead-lettering the same stream
+// message again within the duplicate window stores nothing and is not an
+// error.
+func (p *Publisher) DeadLetter(ctx context.Context, d *Delivery, reason string) error {
+	h := nats.Header{}
+	for k, v := range d.Headers() {
+		if strings.HasPrefix(strings.ToLower(k), "nats-") {
+			continue
+		}
+		h[k] = append([]string(nil), v...)
+	}
+	h.Set(HeaderDLQReason, oneLine(reason, maxDLQReason))
+	h.Set(HeaderDLQSubject, d.Subject())
+	h.Set(HeaderDLQStream, d.Stream())
+	h.Set(HeaderDLQSequence, strconv.FormatUint(d.StreamSeq(), 10))
+	h.Set(HeaderDLQAttempts, strconv.Itoa(d.Attempt()))
+	h.Set(HeaderDLQPublished, d.Published().UTC().Format(time.RFC3339Nano))
+	msg := &nats.Msg{Subject: p.cfg.DLQSubject, Data: d.Data(), Header: h}
+	if _, err := p.js.PublishMsg(ctx, msg,
+		jetstream.WithMsgID(DeadLetterID(d.Stream(), d.StreamSeq())),
+		jetstream.WithExpectStream(p.cfg.DLQStream),
+	); err != nil {
+		return fmt.Errorf("queue: dead-letter %s #%d: %w", d.Stream(), d.StreamSeq(), err)
+	}
+	return nil
+}

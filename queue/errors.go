@@ -1,0 +1,22 @@
+package queue
+
+import "errors"
+
+// Sentinel errors returned by this package. Test with errors.Is.
+var (
+	// ErrInvalidConfig is wrapped by every problem Config.Validate reports.
+	ErrInvalidConfig = errors.New("queue: invalid config")
+
+	// ErrInvalidJobID is returned when a job or result does not carry a
+	// usable job_id (see job.ValidID); such an id can be neither a subject
+	// token nor a de-duplication key.
+	ErrInvalidJobID = errors.New("queue: invalid job id")
+
+	// ErrNoResult is returned by LastResult when RESULTS holds no result
+	// for the job.
+	ErrNoResult = errors.New("queue: no result")
+
+	// ErrNotConnected is reported (and retried) by Intake.Next while the
+	// connection to the server is down.
+	ErrNotConnected = errors.New("queue: not connected")
+)

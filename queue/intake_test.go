@@ -1,0 +1,167 @@
+package queue_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/xdna-worker/xdna-worker/queue"
+)
+
+func TestNextReturnsJobsOneAtATime(t *testing.T) {
+	t.Parallel()
+	e := setup(t, queue.Config{})
+	want := ids("job", 10)
+	e.submit(t, want...)
+	in := e.intake(t)
+	before := time.Now()
+	for i, id := range want {
+		d := next(t, in, 5*time.Second)
+		if got := jobID(t, d); got != id {
+			t.Fatalf("delivery %d is %s, want %s", i, got, id)
+		}
+		if d.Attempt() != 1 || d.LastAttempt() {
+			t.Fatalf("Attempt = %d, LastAttempt = %v", d.Attempt(), d.LastAttempt())
+		}
+		if d.StreamSeq() != uint64(i+1) || d.Stream() != "JOBS" || d.Subject() != "transcribe.jobs" {
+			t.Fatalf("seq %d stream %s subject %s", d.StreamSeq(), d.Stream(), d.Subject())
+		}
+		if got := d.Headers().Get("Nats-Msg-Id"); got != id {
+			t.Fatalf("Nats-Msg-Id = %q, want %q", got, id)
+		}
+		if p := d.Published(); p.After(d.Received()) || p.Before(before.Add(-time.Minute)) {
+			t.Fatalf("Published %v, Received %v", p, d.Received())
+		}
+		if d.AckWait() != 60*time.Second {
+			t.Fatalf("AckWait = %v", d.AckWait())
+		}
+		// Only what we fetched is pending on the server: nothing pre-fetched.
+		if ci := e.consumerInfo(t); ci.NumAckPending != i+1 {
+			t.Fatalf("after %d Next: NumAckPending = %d", i+1, ci.NumAckPending)
+		}
+	}
+}
+
+// Reserve-then-poll: the server hands out exactly what Next asked for.
+func TestNextDoesNotPrefetch(t *testing.T) {
+	t.Parallel()
+	e := setup(t, queue.Config{})
+	e.submit(t, ids("bulk", 100)...)
+	in := e.intake(t)
+	for range 3 {
+		next(t, in, 5*time.Second)
+	}
+	// Give a hypothetical background pull time to show up.
+	time.Sleep(300 * time.Millisecond)
+	ci := e.consumerInfo(t)
+	if ci.NumAckPending != 3 || ci.NumPending != 97 || ci.Delivered.Consumer != 3 {
+		t.Fatalf("NumAckPending = %d, NumPending = %d, delivered = %d; want 3, 97, 3",
+			ci.NumAckPending, ci.NumPending, ci.Delivered.Consumer)
+	}
+	if ci.NumWaiting != 0 {
+		t.Fatalf("NumWaiting = %d: a pull request outlived Next", ci.NumWaiting)
+	}
+}
+
+func TestNextReturnsPromptlyOnCancel(t *testing.T) {
+	t.Parallel()
+	e := setup(t, queue.Config{})
+	in := queue.NewIntake(e.js, e.cfg) // default 5 s poll wait
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	d, err := in.Next(ctx)
+	if d != nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Next = %v, %v; want context.Canceled", d, err)
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Fatalf("Next took %v after cancel at 200ms", el)
+	}
+
+	ctx, cancel = context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := in.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Next = %v; want DeadlineExceeded", err)
+	}
+	// A cancelled pull must not strand a message: one published now is
+	// delivered at once to the next caller.
+	e.submit(t, "after-cancel")
+	d = next(t, in, 2*time.Second)
+	if jobID(t, d) != "after-cancel" || d.Attempt() != 1 {
+		t.Fatalf("got %s attempt %d", jobID(t, d), d.Attempt())
+	}
+}
+
+func TestNextSurvivesServerRestart(t *testing.T) {
+	t.Parallel()
+	e := setup(t, queue.Config{})
+	e.submit(t, "r-1", "r-2", "r-3")
+	in := e.intake(t)
+	d := next(t, in, 5*time.Second)
+	if err := d.Ack(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+
+	e.srv.Shutdown()
+	type res struct {
+		d   *queue.Delivery
+		err error
+	}
+	got := make(chan res, 1)
+	go func() {
+		d, err := in.Next(testCtx(t))
+		got <- res{d, err}
+	}()
+	select {
+	case r := <-got:
+		t.Fatalf("Next returned while the server was down: %v, %v", r.d, r.err)
+	case <-time.After(time.Second):
+	}
+	e.srv.Restart(t)
+	r := <-got
+	if r.err != nil {
+		t.Fatalf("Next after restart: %v", r.err)
+	}
+	if id := jobID(t, r.d); id != "r-2" {
+		t.Fatalf("after restart got %s, want r-2", id)
+	}
+	if err := r.d.Ack(testCtx(t)); err != nil {
+		t.Fatalf("Ack after restart: %v", err)
+	}
+	if id := jobID(t, next(t, in, 5*time.Second)); id != "r-3" {
+		t.Fatalf("got %s, want r-3", id)
+	}
+}
+
+func TestNextWaitsForConsumer(t *testing.T) {
+	t.Parallel()
+	e := setup(t, queue.Config{Consumer: "late"})
+	if err := e.js.DeleteConsumer(testCtx(t), "JOBS", "late"); err != nil {
+		t.Fatal(err)
+	}
+	in := e.intake(t)
+	got := make(chan error, 1)
+	go func() {
+		_, err := in.Next(testCtx(t))
+		got <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	if err := queue.Provision(testCtx(t), e.js, e.cfg); err != nil {
+		t.Fatal(err)
+	}
+	e.submit(t, "late-1")
+	if err := <-got; err != nil {
+		t.Fatalf("Next once the consumer exists: %v", err)
+	}
+}
+
+func TestNextFailsOnClosedConnection(t *testing.T) {
+	t.Parallel()
+	e := setup(t, queue.Config{})
+	in := e.intake(t)
+	e.js.Conn().Close()
+	if _, err := in.Next(testCtx(t)); err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Next on a closed connection = %v, want a prompt error", err)
+	}
+}

@@ -1,0 +1,109 @@
+package queue_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/goleak"
+
+	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/queue"
+	"github.com/xdna-worker/xdna-worker/queue/natstest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// env is one embedded server with provisioned streams.
+type env struct {
+	srv *natstest.Server
+	js  jetstream.JetStream
+	cfg queue.Config
+	pub *queue.Publisher
+}
+
+// setup starts a server and provisions cfg (after defaults) on it.
+func setup(t *testing.T, cfg queue.Config) *env {
+	t.Helper()
+	srv := natstest.Start(t)
+	js := srv.JetStream(t)
+	cfg = cfg.WithDefaults()
+	cfg.URL = srv.URL()
+	if err := queue.Provision(testCtx(t), js, cfg); err != nil {
+		t.Fatalf("provision: %v", err)
+	}
+	return &env{srv: srv, js: js, cfg: cfg, pub: queue.NewPublisher(js, cfg)}
+}
+
+// testCtx is a context that ends with the test (or after 30 s).
+func testCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func (e *env) intake(t *testing.T) *queue.Intake {
+	t.Helper()
+	return queue.NewIntake(e.js, e.cfg, queue.IntakePollWait(500*time.Millisecond), queue.IntakeRetry(20*time.Millisecond, 200*time.Millisecond))
+}
+
+func (e *env) submit(t *testing.T, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		j := &job.Job{ID: id, Audio: job.ObjectRef{Bucket: "audio", Key: id + ".wav"}}
+		if err := e.pub.Submit(testCtx(t), j); err != nil {
+			t.Fatalf("submit %s: %v", id, err)
+		}
+	}
+}
+
+func (e *env) streamMsgs(t *testing.T, name string) uint64 {
+	t.Helper()
+	s, err := e.js.Stream(testCtx(t), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.CachedInfo().State.Msgs
+}
+
+func (e *env) consumerInfo(t *testing.T) *jetstream.ConsumerInfo {
+	t.Helper()
+	c, err := e.js.Consumer(testCtx(t), e.cfg.JobsStream, e.cfg.Consumer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.CachedInfo()
+}
+
+// next calls in.Next with a timeout and fails the test on error.
+func next(t *testing.T, in *queue.Intake, timeout time.Duration) *queue.Delivery {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	d, err := in.Next(ctx)
+	if err != nil {
+		t.Fatalf("Next: %v", err)
+	}
+	return d
+}
+
+// jobID parses the job id of a delivery.
+func jobID(t *testing.T, d *queue.Delivery) string {
+	t.Helper()
+	j, err := job.Parse(d.Data())
+	if err != nil {
+		t.Fatalf("parse %q: %v", d.Data(), err)
+	}
+	return j.ID
+}
+
+func ids(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-%03d", prefix, i)
+	}
+	return out
+}

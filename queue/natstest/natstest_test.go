@@ -1,0 +1,67 @@
+package natstest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/xdna-worker/xdna-worker/queue/natstest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestStartRestartKeepsURLAndStore(t *testing.T) {
+	srv := natstest.Start(t)
+	url := srv.URL()
+	js := srv.JetStream(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	s, err := js.CreateStream(ctx, jetstreamConfig("T", "t.>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, "t.a", []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	_ = s
+
+	srv.Restart(t)
+	if srv.URL() != url {
+		t.Fatalf("URL changed across restart: %s -> %s", url, srv.URL())
+	}
+	// The old client reconnects by itself; the stream and message survived.
+	deadline := time.Now().Add(5 * time.Second)
+	for !js.Conn().IsConnected() {
+		if time.Now().After(deadline) {
+			t.Fatal("client did not reconnect")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	st, err := js.Stream(ctx, "T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := st.GetMsg(ctx, 1)
+	if err != nil || string(msg.Data) != "hello" {
+		t.Fatalf("message after restart: %v %q", err, msg.Data)
+	}
+}
+
+func TestAuth(t *testing.T) {
+	srv := natstest.Start(t, natstest.WithUser("u", "p"))
+	nc := srv.Conn(t)
+	if !nc.IsConnected() {
+		t.Fatal("not connected")
+	}
+	if srv.Server() == nil {
+		t.Fatal("Server() is nil while running")
+	}
+	srv.Shutdown()
+	srv.Shutdown() // idempotent
+	if srv.Server() != nil {
+		t.Fatal("Server() not nil after Shutdown")
+	}
+}
