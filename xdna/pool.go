@@ -98,6 +98,19 @@ func (b Buffer) Data() []float32 {
 // Valid reports whether the handle refers to a buffer.
 func (b Buffer) Valid() bool { return b.s != nil }
 
+// Assign records job as the holder of the buffer, for a buffer reserved
+// before its job was known (reserve-then-poll).
+func (b Buffer) Assign(job string) {
+	if b.pool == nil {
+		return
+	}
+	b.pool.mu.Lock()
+	defer b.pool.mu.Unlock()
+	if b.s.held && b.s.gen == b.gen {
+		b.s.owner = job
+	}
+}
+
 // Release returns the buffer to its pool. Releasing twice, or releasing a
 // handle whose buffer was reclaimed as a leak, is a no-op.
 func (b Buffer) Release() {
