@@ -1,0 +1,114 @@
+package pipeline
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+)
+
+func BenchmarkMel30s(b *testing.B) {
+	m, err := NewMel(MelFilters(80), 80)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := noise(SamplesPerWindow, 0.3, 11)
+	out := make([]float32, 80*FramesPerWindow)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := m.Compute(in, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+}
+
+func BenchmarkMel11s(b *testing.B) {
+	m, err := NewMel(MelFilters(80), 80)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := noise(11*SampleRate, 0.3, 12)
+	out := make([]float32, 80*FramesPerWindow)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := m.Compute(in, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+}
+
+func BenchmarkResample44k(b *testing.B) {
+	src := noise(30*44100, 0.5, 13)
+	r := NewResampler(44100, SampleRate)
+	dst := make([]float32, 0, r.MaxOutput(len(src)))
+	b.SetBytes(int64(4 * len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Reset()
+		out := r.Flush(r.Process(dst[:0], src))
+		if len(out) != SamplesPerWindow {
+			b.Fatalf("%d samples", len(out))
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+}
+
+func BenchmarkDecodeResampleMel30s(b *testing.B) {
+	file := stereoToneWAV(44100, 30, 440, 0.5, wavSpec{})
+	m, err := NewMel(MelFilters(80), 80)
+	if err != nil {
+		b.Fatal(err)
+	}
+	audio := make([]float32, SamplesPerWindow)
+	out := make([]float32, 80*FramesPerWindow)
+	b.SetBytes(int64(len(file)))
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := NewDecoder(bytes.NewReader(file))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for n < len(audio) {
+			k, err := d.Read(audio[n:])
+			n += k
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		if n != SamplesPerWindow {
+			b.Fatalf("%d samples", n)
+		}
+		if err := m.Compute(audio[:n], out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+}
+
+func BenchmarkWAVReadMono44kStereo(b *testing.B) {
+	file := stereoToneWAV(44100, 30, 440, 0.5, wavSpec{})
+	buf := make([]float32, 4096)
+	b.SetBytes(int64(len(file)))
+	b.ReportAllocs()
+	for b.Loop() {
+		w, err := NewWAVReader(bytes.NewReader(file))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			_, err := w.ReadMono(buf)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -1,0 +1,283 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+
+	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/xdna"
+)
+
+// Window describes one 30 s window of a job's audio.
+type Window struct {
+	Index   int           // 0-based
+	Start   time.Duration // offset of the window in the audio
+	Samples int           // audio samples in the window (≤ 480,000)
+}
+
+// WindowText is what the text decoder made of one window. Segment times are
+// relative to the start of the audio.
+type WindowText struct {
+	Language string
+	Segments []job.Segment
+}
+
+// TextDecoder turns one window's encoder output into text. It runs on the
+// CPU after Device.Encode; it must not keep enc after it returns.
+type TextDecoder interface {
+	DecodeWindow(ctx context.Context, enc []float32, w Window, req *Request) (WindowText, error)
+}
+
+// Request is one job's audio and options.
+type Request struct {
+	Audio io.Reader // the fetched object, read once
+	Size  int64     // its size in bytes, 0 if unknown
+	// Reserved is the audio buffer reserved at admission, before the job's
+	// message was pulled. Transcribe takes ownership and releases it. When it
+	// is not valid, Transcribe acquires one itself.
+	Reserved xdna.Buffer
+	Language string
+	Task     string
+	Prompt   string
+}
+
+// Timings are the time spent in each stage, summed over windows.
+type Timings struct {
+	Decode     time.Duration // WAV decode + resample to 16 kHz
+	Mel        time.Duration
+	Encode     time.Duration
+	DecodeText time.Duration
+}
+
+// Transcript is the outcome of a successful Transcribe.
+type Transcript struct {
+	Text     string
+	Language string
+	Duration time.Duration
+	Segments []job.Segment
+	Windows  int
+	Timings  Timings
+}
+
+// Transcriber runs jobs through the stages: decode → resample → [audio] →
+// log-mel → [mel] → Device.Encode → [encoder_output] → text decoder. Each
+// stage holds its pool buffer only until the next stage owns the data, and
+// buffers are always acquired in pipeline order, so no set of jobs can
+// deadlock on the pools.
+type Transcriber struct {
+	pools       *xdna.Pools
+	dev         xdna.Device
+	mel         *Mel
+	text        TextDecoder
+	maxDuration time.Duration
+	tempDir     string
+}
+
+// Option configures a Transcriber.
+type Option func(*Transcriber)
+
+// WithTextDecoder sets the text decoder; without one, transcripts are empty
+// (the sim device).
+func WithTextDecoder(d TextDecoder) Option { return func(t *Transcriber) { t.text = d } }
+
+// WithMaxDuration sets the longest audio accepted (MAX_AUDIO_DURATION).
+func WithMaxDuration(d time.Duration) Option { return func(t *Transcriber) { t.maxDuration = d } }
+
+// WithTempDir sets where decoded audio is spooled (os.TempDir by default).
+func WithTempDir(dir string) Option { return func(t *Transcriber) { t.tempDir = dir } }
+
+// NewTranscriber returns a Transcriber over the given pools, device and mel
+// front end.
+func NewTranscriber(pools *xdna.Pools, dev xdna.Device, mel *Mel, opts ...Option) *Transcriber {
+	t := &Transcriber{pools: pools, dev: dev, mel: mel}
+	for _, o := range opts {
+		o(t)
+	}
+	return t
+}
+
+// Transcribe runs one job. The context should carry the job id (xdna.WithJob)
+// so pool buffers are attributed to it. Errors carry job codes: bad audio is
+// permanent (audio_decode, audio_too_long, unsupported_format), the rest is
+// internal or the context's error.
+func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcript, err error) {
+	audio := req.Reserved
+	defer func() { audio.Release() }() // no-op once released below
+	if !audio.Valid() {
+		if audio, err = t.pools.Audio.Acquire(ctx); err != nil {
+			return nil, err
+		}
+	}
+	tr = &Transcript{}
+
+	start := time.Now()
+	spool, samples, err := t.decode(ctx, req.Audio, req.Size, audio.Data())
+	tr.Timings.Decode = time.Since(start)
+	if err != nil {
+		return nil, err
+	}
+	defer closeSpool(spool)
+	tr.Duration = time.Duration(samples) * time.Second / SampleRate
+
+	scratch := make([]byte, 64<<10)
+	for w := (Window{}); int64(w.Index)*SamplesPerWindow < samples || w.Index == 0; w.Index++ {
+		off := int64(w.Index) * SamplesPerWindow
+		w.Start = time.Duration(off) * time.Second / SampleRate
+		w.Samples = int(min(samples-off, SamplesPerWindow))
+		if !audio.Valid() {
+			if audio, err = t.pools.Audio.Acquire(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if err := readWindow(spool, off, w.Samples, audio.Data(), scratch); err != nil {
+			return nil, job.WithCode(job.CodeInternal, err)
+		}
+		text, err := t.window(ctx, &audio, w, req, &tr.Timings)
+		if err != nil {
+			return nil, err
+		}
+		if tr.Language == "" {
+			tr.Language = text.Language
+		}
+		tr.Segments = append(tr.Segments, text.Segments...)
+		tr.Windows++
+	}
+	for i, s := range tr.Segments {
+		if i > 0 {
+			tr.Text += " "
+		}
+		tr.Text += s.Text
+	}
+	if tr.Segments == nil {
+		tr.Segments = []job.Segment{}
+	}
+	return tr, nil
+}
+
+// window runs one window from a filled audio buffer to text. It releases
+// the audio buffer as soon as the mel buffer holds the data.
+func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, req *Request, tm *Timings) (WindowText, error) {
+	mel, err := t.pools.Mel.Acquire(ctx)
+	if err != nil {
+		return WindowText{}, err
+	}
+	defer mel.Release()
+	start := time.Now()
+	err = t.mel.Compute(audio.Data()[:w.Samples], mel.Data())
+	tm.Mel += time.Since(start)
+	audio.Release()
+	*audio = xdna.Buffer{}
+	if err != nil {
+		return WindowText{}, job.WithCode(job.CodeInternal, err)
+	}
+
+	enc, err := t.pools.EncoderOutput.Acquire(ctx)
+	if err != nil {
+		return WindowText{}, err
+	}
+	defer enc.Release()
+	start = time.Now()
+	err = t.dev.Encode(ctx, mel.Data(), enc.Data())
+	tm.Encode += time.Since(start)
+	mel.Release()
+	if err != nil {
+		return WindowText{}, fmt.Errorf("encode window %d on %s: %w", w.Index, t.dev.Name(), err)
+	}
+	if t.text == nil {
+		return WindowText{}, nil
+	}
+	start = time.Now()
+	text, err := t.text.DecodeWindow(ctx, enc.Data(), w, req)
+	tm.DecodeText += time.Since(start)
+	return text, err
+}
+
+// decode decodes and resamples the whole input to 16 kHz mono float32 in a
+// spool file, using buf (the reserved audio buffer) as scratch. It enforces
+// the duration limit from the header before decoding (when the header's data
+// size is plausible for an object of size bytes) and while decoding.
+func (t *Transcriber) decode(ctx context.Context, r io.Reader, size int64, buf []float32) (*os.File, int64, error) {
+	dec, err := NewDecoder(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	limit := int64(math.MaxInt64)
+	if t.maxDuration > 0 {
+		limit = int64(t.maxDuration / time.Second * SampleRate)
+		limit += int64(t.maxDuration%time.Second) * SampleRate / int64(time.Second)
+		info := dec.Info()
+		declared := info.Frames * int64(info.Channels*info.BitsPerSample/8)
+		if d := info.Duration; d > t.maxDuration && info.Frames > 0 && size > 0 && declared <= size {
+			return nil, 0, job.Errorf(job.CodeAudioTooLong, "audio is %v long, longer than the limit of %v", d.Round(time.Millisecond), t.maxDuration)
+		}
+	}
+	f, err := os.CreateTemp(t.tempDir, "xdna-pcm-*")
+	if err != nil {
+		return nil, 0, job.WithCode(job.CodeInternal, err)
+	}
+	var n int64
+	bytes := make([]byte, 4*len(buf[:min(len(buf), 16384)]))
+	chunk := buf[:len(bytes)/4]
+	for {
+		if err := ctx.Err(); err != nil {
+			closeSpool(f)
+			return nil, 0, err
+		}
+		k, rerr := dec.Read(chunk)
+		if k > 0 {
+			n += int64(k)
+			if n > limit {
+				closeSpool(f)
+				return nil, 0, job.Errorf(job.CodeAudioTooLong, "audio is longer than the limit of %v", t.maxDuration)
+			}
+			for i, v := range chunk[:k] {
+				binary.LittleEndian.PutUint32(bytes[4*i:], math.Float32bits(v))
+			}
+			if _, err := f.Write(bytes[:4*k]); err != nil {
+				closeSpool(f)
+				return nil, 0, job.WithCode(job.CodeInternal, fmt.Errorf("spool decoded audio: %w", err))
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			closeSpool(f)
+			return nil, 0, rerr
+		}
+	}
+	if n == 0 {
+		closeSpool(f)
+		return nil, 0, job.Errorf(job.CodeAudioDecode, "audio has no samples")
+	}
+	return f, n, nil
+}
+
+// readWindow fills dst with n samples from the spool at sample offset off
+// and zeroes the rest of dst (the zero padding of a short last window).
+func readWindow(f *os.File, off int64, n int, dst []float32, scratch []byte) error {
+	done := 0
+	for done < n {
+		k := min(n-done, len(scratch)/4)
+		if _, err := f.ReadAt(scratch[:4*k], 4*(off+int64(done))); err != nil {
+			return fmt.Errorf("read spooled audio: %w", err)
+		}
+		for i := range k {
+			dst[done+i] = math.Float32frombits(binary.LittleEndian.Uint32(scratch[4*i:]))
+		}
+		done += k
+	}
+	clear(dst[n:])
+	return nil
+}
+
+func closeSpool(f *os.File) {
+	f.Close()
+	os.Remove(f.Name())
+}
