@@ -1,0 +1,268 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/xdna-worker/xdna-worker/queue"
+	"github.com/xdna-worker/xdna-worker/storage"
+	"github.com/xdna-worker/xdna-worker/xdna"
+)
+
+// Config is the worker's whole configuration, read from the environment.
+type Config struct {
+	NATSURL      string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
+	NATSCreds    string `env:"NATS_CREDS"`
+	NATSUser     string `env:"NATS_USER"`
+	NATSPassword string `env:"NATS_PASSWORD"`
+	NATSToken    string `env:"NATS_TOKEN"`
+	NATSTLSCA    string `env:"NATS_TLS_CA"`
+
+	JobsStream           string        `env:"JOBS_STREAM" envDefault:"JOBS"`
+	JobsSubject          string        `env:"JOBS_SUBJECT" envDefault:"transcribe.jobs"`
+	ResultsStream        string        `env:"RESULTS_STREAM" envDefault:"RESULTS"`
+	ResultsSubjectPrefix string        `env:"RESULTS_SUBJECT_PREFIX" envDefault:"transcribe.results"`
+	ResultsMaxAge        time.Duration `env:"RESULTS_MAX_AGE" envDefault:"72h"`
+	DLQStream            string        `env:"DLQ_STREAM" envDefault:"DLQ"`
+	DLQSubject           string        `env:"DLQ_SUBJECT" envDefault:"transcribe.dlq"`
+	Consumer             string        `env:"CONSUMER" envDefault:"xdna-workers"`
+	AckWait              time.Duration `env:"ACK_WAIT" envDefault:"60s"`
+	MaxDeliver           int           `env:"MAX_DELIVER" envDefault:"5"`
+	RetryBackoff         time.Duration `env:"RETRY_BACKOFF" envDefault:"2s"`
+
+	S3Endpoint  string `env:"S3_ENDPOINT" envDefault:"127.0.0.1:9000"`
+	S3AccessKey string `env:"S3_ACCESS_KEY"`
+	S3SecretKey string `env:"S3_SECRET_KEY"`
+	S3Region    string `env:"S3_REGION" envDefault:"us-east-1"`
+	S3UseTLS    bool   `env:"S3_USE_TLS" envDefault:"false"`
+
+	Device          string `env:"XDNA_DEVICE" envDefault:"auto"`
+	SimWindowMS     int    `env:"XDNA_SIM_WINDOW_MS" envDefault:"50"`
+	SimContexts     int    `env:"XDNA_SIM_CONTEXTS" envDefault:"4"`
+	WhisperModel    string `env:"WHISPER_MODEL"`
+	AudioPoolSize   int    `env:"AUDIO_BUFFER_POOL_SIZE" envDefault:"4"`
+	MelPoolSize     int    `env:"MEL_BUFFER_POOL_SIZE" envDefault:"4"`
+	EncoderPoolSize int    `env:"ENCODER_BUFFER_POOL_SIZE" envDefault:"4"`
+	MaxPoolSize     int    `env:"MAX_POOL_SIZE" envDefault:"16"`
+	PoolGrowth      string `env:"POOL_GROWTH" envDefault:"none"`
+
+	MaxAudioDuration Seconds       `env:"MAX_AUDIO_DURATION" envDefault:"2h"`
+	MaxAudioBytes    ByteSize      `env:"MAX_AUDIO_BYTES" envDefault:"1GiB"`
+	JobTimeout       time.Duration `env:"JOB_TIMEOUT" envDefault:"30m"`
+	ShutdownTimeout  time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"30s"`
+	HTTPAddr         string        `env:"HTTP_ADDR" envDefault:":8080"`
+	WorkerID         string        `env:"WORKER_ID"`
+	TempDir          string        `env:"XDNA_TEMP_DIR"`
+	LogLevel         slog.Level    `env:"LOG_LEVEL" envDefault:"info"`
+	LogFormat        string        `env:"LOG_FORMAT" envDefault:"auto"`
+}
+
+// LoadConfig reads the configuration from environ (os.Environ() when nil)
+// and validates it, reporting every problem at once.
+func LoadConfig(environ map[string]string) (Config, error) {
+	opts := env.Options{}
+	if environ != nil {
+		opts.Environment = environ
+	}
+	cfg, err := env.ParseAsWithOptions[Config](opts)
+	var errs []error
+	if err != nil {
+		var agg env.AggregateError
+		if errors.As(err, &agg) {
+			errs = append(errs, agg.Errors...)
+		} else {
+			errs = append(errs, err)
+		}
+	}
+	if cfg.WorkerID == "" {
+		cfg.WorkerID, _ = os.Hostname()
+	}
+	errs = append(errs, cfg.validate()...)
+	return cfg, errors.Join(errs...)
+}
+
+func (c *Config) validate() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.NATSURL == "" {
+		bad("NATS_URL is required")
+	}
+	if c.NATSToken != "" && (c.NATSUser != "" || c.NATSCreds != "") {
+		bad("NATS_TOKEN cannot be combined with NATS_USER or NATS_CREDS")
+	}
+	if (c.NATSUser == "") != (c.NATSPassword == "") {
+		bad("NATS_USER and NATS_PASSWORD go together")
+	}
+	for name, v := range map[string]string{"JOBS_STREAM": c.JobsStream, "RESULTS_STREAM": c.ResultsStream, "DLQ_STREAM": c.DLQStream, "CONSUMER": c.Consumer} {
+		if v == "" || strings.ContainsAny(v, ". *>") {
+			bad("%s %q must be a non-empty name without '.', ' ', '*' or '>'", name, v)
+		}
+	}
+	for name, v := range map[string]string{"JOBS_SUBJECT": c.JobsSubject, "RESULTS_SUBJECT_PREFIX": c.ResultsSubjectPrefix, "DLQ_SUBJECT": c.DLQSubject} {
+		if v == "" || strings.ContainsAny(v, " *>") {
+			bad("%s %q must be a literal subject", name, v)
+		}
+	}
+	if c.AckWait < time.Second {
+		bad("ACK_WAIT %v must be at least 1s", c.AckWait)
+	}
+	if c.MaxDeliver < 1 {
+		bad("MAX_DELIVER %d must be at least 1", c.MaxDeliver)
+	}
+	if c.RetryBackoff < 0 {
+		bad("RETRY_BACKOFF %v must not be negative", c.RetryBackoff)
+	}
+	if c.S3Endpoint == "" || strings.Contains(c.S3Endpoint, "://") {
+		bad("S3_ENDPOINT %q must be host:port without a scheme (use S3_USE_TLS)", c.S3Endpoint)
+	}
+	switch c.Device {
+	case "auto", xdna.DriverCPU, xdna.DriverSim, xdna.DriverXRT:
+	default:
+		bad("XDNA_DEVICE %q is not one of auto, cpu, sim, xrt", c.Device)
+	}
+	if c.SimWindowMS < 0 {
+		bad("XDNA_SIM_WINDOW_MS %d must not be negative", c.SimWindowMS)
+	}
+	if c.SimContexts < 1 {
+		bad("XDNA_SIM_CONTEXTS %d must be at least 1", c.SimContexts)
+	}
+	for name, n := range map[string]int{"AUDIO_BUFFER_POOL_SIZE": c.AudioPoolSize, "MEL_BUFFER_POOL_SIZE": c.MelPoolSize, "ENCODER_BUFFER_POOL_SIZE": c.EncoderPoolSize} {
+		if n < 1 {
+			bad("%s %d must be at least 1", name, n)
+		} else if n > c.MaxPoolSize {
+			bad("%s %d is above MAX_POOL_SIZE %d", name, n, c.MaxPoolSize)
+		}
+	}
+	switch xdna.Growth(c.PoolGrowth) {
+	case xdna.GrowthNone, xdna.GrowthAuto:
+	default:
+		bad("POOL_GROWTH %q is not none or auto", c.PoolGrowth)
+	}
+	if c.MaxAudioDuration <= 0 {
+		bad("MAX_AUDIO_DURATION must be positive")
+	}
+	if c.MaxAudioBytes <= 0 {
+		bad("MAX_AUDIO_BYTES must be positive")
+	}
+	if c.JobTimeout <= 0 {
+		bad("JOB_TIMEOUT must be positive")
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("SHUTDOWN_TIMEOUT must be positive")
+	}
+	switch c.LogFormat {
+	case "auto", "text", "json":
+	default:
+		bad("LOG_FORMAT %q is not auto, text or json", c.LogFormat)
+	}
+	if !validWorkerID(c.WorkerID) {
+		bad("WORKER_ID %q must be 1-64 characters of [A-Za-z0-9._-]", c.WorkerID)
+	}
+	return errs
+}
+
+func validWorkerID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Queue returns the broker settings.
+func (c *Config) Queue() queue.Config {
+	return queue.Config{
+		URL: c.NATSURL, Creds: c.NATSCreds, User: c.NATSUser, Password: c.NATSPassword,
+		Token: c.NATSToken, TLSCA: c.NATSTLSCA, Name: "xdna-worker " + c.WorkerID,
+		JobsStream: c.JobsStream, JobsSubject: c.JobsSubject,
+		ResultsStream: c.ResultsStream, ResultsSubjectPrefix: c.ResultsSubjectPrefix, ResultsMaxAge: c.ResultsMaxAge,
+		DLQStream: c.DLQStream, DLQSubject: c.DLQSubject, Consumer: c.Consumer,
+		AckWait: c.AckWait, MaxDeliver: c.MaxDeliver,
+	}.WithDefaults()
+}
+
+// Storage returns the S3 settings.
+func (c *Config) Storage() storage.Config {
+	return storage.Config{Endpoint: c.S3Endpoint, AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey, Region: c.S3Region, UseTLS: c.S3UseTLS}
+}
+
+// Pools returns the buffer pool settings.
+func (c *Config) Pools() xdna.PoolsConfig {
+	return xdna.PoolsConfig{AudioCount: c.AudioPoolSize, MelCount: c.MelPoolSize, EncoderCount: c.EncoderPoolSize, MaxCount: c.MaxPoolSize, Growth: xdna.Growth(c.PoolGrowth)}
+}
+
+// LogValue keeps secrets out of logs.
+func (c Config) LogValue() slog.Value {
+	redact := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "[redacted]"
+	}
+	return slog.GroupValue(
+		slog.String("nats_url", c.NATSURL), slog.String("nats_user", c.NATSUser),
+		slog.String("nats_password", redact(c.NATSPassword)), slog.String("nats_token", redact(c.NATSToken)),
+		slog.String("s3_endpoint", c.S3Endpoint), slog.String("s3_access_key", c.S3AccessKey),
+		slog.String("s3_secret_key", redact(c.S3SecretKey)),
+		slog.String("device", c.Device), slog.String("model", c.WhisperModel),
+		slog.Int("audio_pool", c.AudioPoolSize), slog.Int("mel_pool", c.MelPoolSize), slog.Int("encoder_pool", c.EncoderPoolSize),
+		slog.Int("max_pool", c.MaxPoolSize), slog.String("pool_growth", c.PoolGrowth),
+		slog.Duration("max_audio_duration", time.Duration(c.MaxAudioDuration)), slog.Int64("max_audio_bytes", int64(c.MaxAudioBytes)),
+		slog.Duration("job_timeout", c.JobTimeout), slog.String("worker_id", c.WorkerID),
+	)
+}
+
+// Seconds is a duration read either as a Go duration ("90s", "2h") or, as
+// the seed server did, as a plain number of seconds ("30").
+type Seconds time.Duration
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Seconds) UnmarshalText(b []byte) error {
+	if f, err := strconv.ParseFloat(string(b), 64); err == nil {
+		*s = Seconds(f * float64(time.Second))
+		return nil
+	}
+	d, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is neither seconds nor a duration like 2h", b)
+	}
+	*s = Seconds(d)
+	return nil
+}
+
+// ByteSize is a size in bytes, read as a number with an optional unit:
+// "1048576", "512MiB", "1GiB", "100MB".
+type ByteSize int64
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (b *ByteSize) UnmarshalText(t []byte) error {
+	s := strings.TrimSpace(string(t))
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a size like 1048576, 512MiB or 1GiB", t)
+	}
+	*b = ByteSize(n * mult)
+	return nil
+}

@@ -1,0 +1,207 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/pipeline"
+	"github.com/xdna-worker/xdna-worker/queue"
+	"github.com/xdna-worker/xdna-worker/queue/natstest"
+	"github.com/xdna-worker/xdna-worker/storage"
+	"github.com/xdna-worker/xdna-worker/storage/miniotest"
+	"github.com/xdna-worker/xdna-worker/worker"
+)
+
+// env is one test's real NATS server, real MinIO and client handles.
+type env struct {
+	t     *testing.T
+	nats  *natstest.Server
+	minio *miniotest.Server
+	js    jetstream.JetStream
+	store *storage.Client
+	pub   *queue.Publisher
+	qc    queue.Config
+	logs  *syncBuffer
+}
+
+const bucket = "audio"
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{t: t, nats: natstest.Start(t), minio: miniotest.Start(t), logs: &syncBuffer{}}
+	e.js = e.nats.JetStream(t)
+	e.store = e.minio.Client(t)
+	if err := e.store.EnsureBucket(context.Background(), bucket); err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.config(nil)
+	e.qc = cfg.Queue()
+	if err := queue.Provision(context.Background(), e.js, e.qc); err != nil {
+		t.Fatal(err)
+	}
+	e.pub = queue.NewPublisher(e.js, e.qc)
+	return e
+}
+
+// config returns a worker configuration for this env, with overrides.
+func (e *env) config(over map[string]string) worker.Config {
+	e.t.Helper()
+	sc := e.minio.Config()
+	m := map[string]string{
+		"NATS_URL": e.nats.URL(), "S3_ENDPOINT": sc.Endpoint, "S3_ACCESS_KEY": sc.AccessKey, "S3_SECRET_KEY": sc.SecretKey,
+		"XDNA_DEVICE": "sim", "XDNA_SIM_WINDOW_MS": "5", "XDNA_SIM_CONTEXTS": "2",
+		"AUDIO_BUFFER_POOL_SIZE": "4", "MEL_BUFFER_POOL_SIZE": "4", "ENCODER_BUFFER_POOL_SIZE": "4",
+		"ACK_WAIT": "10s", "RETRY_BACKOFF": "200ms", "SHUTDOWN_TIMEOUT": "10s", "WORKER_ID": "w1",
+		"XDNA_TEMP_DIR": e.t.TempDir(),
+	}
+	for k, v := range over {
+		m[k] = v
+	}
+	cfg, err := worker.LoadConfig(m)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return cfg
+}
+
+// startWorker opens and runs a worker until the test ends (or stop is
+// called), returning it and a stop function that drains it.
+func (e *env) startWorker(over map[string]string) (*worker.Worker, func()) {
+	e.t.Helper()
+	cfg := e.config(over)
+	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("worker", cfg.WorkerID)
+	w, err := worker.Open(context.Background(), cfg, log)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				e.t.Errorf("worker %s: Run: %v", cfg.WorkerID, err)
+			}
+			w.Close()
+		})
+	}
+	e.t.Cleanup(stop)
+	return w, stop
+}
+
+// put uploads data to the audio bucket.
+func (e *env) put(key string, data []byte) job.ObjectRef {
+	e.t.Helper()
+	if err := e.store.Put(context.Background(), bucket, key, bytes.NewReader(data), int64(len(data)), "audio/wav"); err != nil {
+		e.t.Fatal(err)
+	}
+	return job.ObjectRef{Bucket: bucket, Key: key}
+}
+
+func (e *env) submit(j *job.Job) {
+	e.t.Helper()
+	if err := e.pub.Submit(context.Background(), j); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// results waits until n distinct jobs have results (or timeout) and returns
+// every result message seen per job id, duplicates included.
+func (e *env) results(n int, timeout time.Duration) map[string][]*job.Result {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	got := map[string][]*job.Result{}
+	errDone := errors.New("done")
+	err := queue.Watch(ctx, e.js, e.qc, func(r *job.Result, _ jetstream.Msg) error {
+		got[r.JobID] = append(got[r.JobID], r)
+		if len(got) == n {
+			return errDone
+		}
+		return nil
+	}, queue.WatchFromStart())
+	if !errors.Is(err, errDone) {
+		e.t.Fatalf("results: %d of %d jobs after %v: %v", len(got), n, timeout, err)
+	}
+	return got
+}
+
+// streamMsgs returns the number of messages a stream holds.
+func (e *env) streamMsgs(name string) uint64 {
+	e.t.Helper()
+	s, err := e.js.Stream(context.Background(), name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return info.State.Msgs
+}
+
+// consumerInfo returns the shared consumer's state.
+func (e *env) consumerInfo() *jetstream.ConsumerInfo {
+	e.t.Helper()
+	c, err := e.js.Consumer(context.Background(), e.qc.JobsStream, e.qc.Consumer)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	info, err := c.Info(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return info
+}
+
+// tone returns a 16 kHz mono 16-bit WAV of the given length.
+func tone(seconds float64) []byte {
+	var b bytes.Buffer
+	pipeline.WriteWAV(&b, pipeline.Tone(seconds, 440), pipeline.SampleRate)
+	return b.Bytes()
+}
+
+func jobID(prefix string, i int) string { return prefix + "-" + strconv.Itoa(i) }
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+var _ = fmt.Sprintf
+
+func logJSON(w io.Writer, v any) {
+	slog.New(slog.NewJSONHandler(w, nil)).Info("config", "config", v)
+}

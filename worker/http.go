@@ -1,0 +1,96 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/xdna-worker/xdna-worker/xdna"
+)
+
+// Health is the /health document, compatible with the seed server's.
+type Health struct {
+	Status      string                `json:"status"` // healthy or degraded
+	Worker      string                `json:"worker"`
+	Device      string                `json:"device"`
+	Model       string                `json:"model,omitempty"`
+	NATS        string                `json:"nats"`
+	InFlight    int                   `json:"in_flight"`
+	BufferSets  int                   `json:"buffer_sets"`
+	PoolBytes   int64                 `json:"pool_bytes"`
+	BufferPools map[string]xdna.Stats `json:"buffer_pools"`
+	Warnings    []string              `json:"warnings"`
+}
+
+// Thresholds below which /health reports degraded, as the seed server did.
+const (
+	minBuffersAvailable = 5
+	minHitRate          = 0.9
+)
+
+// Health returns the worker's health document.
+func (w *Worker) Health() Health {
+	h := Health{
+		Status: "healthy", Worker: w.cfg.WorkerID, Device: w.dev.Name(), Model: w.model,
+		NATS: w.nc.Status().String(), InFlight: len(w.slots), BufferSets: cap(w.slots),
+		PoolBytes: w.pools.MaxBytes(), BufferPools: map[string]xdna.Stats{}, Warnings: []string{},
+	}
+	for _, p := range w.pools.All() {
+		s := p.Stats()
+		h.BufferPools[s.Name] = s
+		if s.BuffersAvailable < minBuffersAvailable {
+			h.Warnings = append(h.Warnings, fmt.Sprintf("%s pool: %d buffers available (< %d)", s.Name, s.BuffersAvailable, minBuffersAvailable))
+		}
+		if s.HitRate < minHitRate {
+			h.Warnings = append(h.Warnings, fmt.Sprintf("%s pool: hit rate %.2f (< %.2f)", s.Name, s.HitRate, minHitRate))
+		}
+		if s.HasLeaks {
+			h.Warnings = append(h.Warnings, fmt.Sprintf("%s pool: %d leaked buffers reclaimed", s.Name, s.Leaks))
+		}
+	}
+	if len(h.Warnings) > 0 {
+		h.Status = "degraded"
+	}
+	return h
+}
+
+// Handler serves /healthz, /readyz, /health and /metrics.
+func (w *Worker) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
+		rw.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
+		if err := w.Ready(r.Context()); err != nil {
+			http.Error(rw, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		rw.Write([]byte("ready\n"))
+	})
+	mux.HandleFunc("GET /health", func(rw http.ResponseWriter, _ *http.Request) {
+		rw.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(rw)
+		enc.SetIndent("", "  ")
+		enc.Encode(w.Health())
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(w.m.reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// Ready reports why the worker cannot take jobs, or nil: NATS connected,
+// model loaded and device open, worker running.
+func (w *Worker) Ready(ctx context.Context) error {
+	switch {
+	case w.nc == nil || w.nc.Status() != nats.CONNECTED:
+		return fmt.Errorf("nats %v", w.nc.Status())
+	case w.dev == nil || w.tr == nil:
+		return fmt.Errorf("device not open")
+	case !w.running.Load():
+		return fmt.Errorf("not running")
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package worker
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/xdna-worker/xdna-worker/xdna"
+)
+
+// metrics are the worker's Prometheus series, on a registry of their own.
+type metrics struct {
+	reg          *prometheus.Registry
+	jobs         *prometheus.CounterVec   // by status and error code
+	stage        *prometheus.HistogramVec // seconds per stage
+	queueWait    prometheus.Histogram
+	inFlight     prometheus.Gauge
+	backpressure prometheus.Gauge
+	redeliveries prometheus.Counter
+	retries      *prometheus.CounterVec // hand-backs by reason
+	deadLetters  *prometheus.CounterVec
+	leaks        prometheus.Counter
+	audioSeconds prometheus.Counter
+}
+
+func newMetrics(pools *xdna.Pools) *metrics {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := &metrics{
+		reg: reg,
+		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "xdna_jobs_total", Help: "Jobs finished, by status and error code.",
+		}, []string{"status", "code"}),
+		stage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "xdna_stage_seconds", Help: "Time spent per pipeline stage and job.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 14),
+		}, []string{"stage"}),
+		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "xdna_queue_wait_seconds", Help: "Time from publish to the job being started.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 16),
+		}),
+		inFlight:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "xdna_jobs_in_flight", Help: "Jobs admitted and not yet finished."}),
+		backpressure: prometheus.NewGauge(prometheus.GaugeOpts{Name: "xdna_backpressure", Help: "1 while the worker has stopped pulling because its buffers are all reserved."}),
+		redeliveries: prometheus.NewCounter(prometheus.CounterOpts{Name: "xdna_redeliveries_total", Help: "Messages received with a delivery count above 1."}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "xdna_retries_total", Help: "Jobs handed back for another attempt, by reason.",
+		}, []string{"reason"}),
+		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "xdna_dead_letters_total", Help: "Messages sent to the dead-letter subject, by reason.",
+		}, []string{"reason"}),
+		leaks:        prometheus.NewCounter(prometheus.CounterOpts{Name: "xdna_buffer_leaks_total", Help: "Pool buffers still held when their job ended (reclaimed)."}),
+		audioSeconds: prometheus.NewCounter(prometheus.CounterOpts{Name: "xdna_audio_seconds_total", Help: "Seconds of audio transcribed."}),
+	}
+	reg.MustRegister(m.jobs, m.stage, m.queueWait, m.inFlight, m.backpressure, m.redeliveries, m.retries, m.deadLetters, m.leaks, m.audioSeconds, poolCollector{pools})
+	return m
+}
+
+// poolCollector exports pool stats at scrape time.
+type poolCollector struct{ pools *xdna.Pools }
+
+var (
+	poolBuffersDesc = prometheus.NewDesc("xdna_pool_buffers", "Buffers per pool and state.", []string{"pool", "state"}, nil)
+	poolHitDesc     = prometheus.NewDesc("xdna_pool_hit_rate", "Share of acquisitions served at once.", []string{"pool"}, nil)
+	poolWaitDesc    = prometheus.NewDesc("xdna_pool_wait_seconds_total", "Time spent waiting for buffers.", []string{"pool"}, nil)
+	poolWaitersDesc = prometheus.NewDesc("xdna_pool_waiters", "Acquisitions waiting now.", []string{"pool"}, nil)
+	poolLeaksDesc   = prometheus.NewDesc("xdna_pool_leaks_total", "Buffers reclaimed from ended jobs.", []string{"pool"}, nil)
+	poolBytesDesc   = prometheus.NewDesc("xdna_pool_max_bytes", "Bytes the pool occupies at capacity.", []string{"pool"}, nil)
+)
+
+func (c poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{poolBuffersDesc, poolHitDesc, poolWaitDesc, poolWaitersDesc, poolLeaksDesc, poolBytesDesc} {
+		ch <- d
+	}
+}
+
+func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, p := range c.pools.All() {
+		s := p.Stats()
+		ch <- prometheus.MustNewConstMetric(poolBuffersDesc, prometheus.GaugeValue, float64(s.BuffersAvailable), s.Name, "available")
+		ch <- prometheus.MustNewConstMetric(poolBuffersDesc, prometheus.GaugeValue, float64(s.BuffersInUse), s.Name, "in_use")
+		ch <- prometheus.MustNewConstMetric(poolBuffersDesc, prometheus.GaugeValue, float64(s.TotalBuffers), s.Name, "total")
+		ch <- prometheus.MustNewConstMetric(poolHitDesc, prometheus.GaugeValue, s.HitRate, s.Name)
+		ch <- prometheus.MustNewConstMetric(poolWaitDesc, prometheus.CounterValue, s.WaitSeconds, s.Name)
+		ch <- prometheus.MustNewConstMetric(poolWaitersDesc, prometheus.GaugeValue, float64(s.Waiting), s.Name)
+		ch <- prometheus.MustNewConstMetric(poolLeaksDesc, prometheus.CounterValue, float64(s.Leaks), s.Name)
+		ch <- prometheus.MustNewConstMetric(poolBytesDesc, prometheus.GaugeValue, float64(p.MaxBytes()), s.Name)
+	}
+}
