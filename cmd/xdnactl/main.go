@@ -1,0 +1,340 @@
+// Command xdnactl is the client of an xdna-worker fleet: submit audio, watch
+// results, and load-test the fleet.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/loadtest"
+	"github.com/xdna-worker/xdna-worker/pipeline"
+	"github.com/xdna-worker/xdna-worker/queue"
+	"github.com/xdna-worker/xdna-worker/storage"
+)
+
+const usage = `usage: xdnactl <command> [flags]
+
+commands:
+  submit [--wait] [--bucket B] [--language L] [--task T] FILE...   upload audio and publish jobs
+  watch [--from-start] [JOB_ID...]                                   follow results as JSON lines
+  loadtest --concurrency N --jobs M [--json] FILE                    load-test the fleet
+
+Connection settings come from the worker's environment variables
+(NATS_URL, S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, ...); flags override.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		fmt.Fprintln(stderr, "xdnactl: configuration:", err)
+		return 2
+	}
+	var cmd func(context.Context, *config, []string, io.Writer, io.Writer) error
+	switch args[0] {
+	case "submit":
+		cmd = submit
+	case "watch":
+		cmd = watch
+	case "loadtest":
+		cmd = loadTest
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "xdnactl: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err := cmd(ctx, &cfg, args[1:], stdout, stderr); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(stderr, "xdnactl:", err)
+			return 2
+		}
+		fmt.Fprintln(stderr, "xdnactl:", err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ error }
+
+func parse(fs *flag.FlagSet, cfg *config, args []string) error {
+	cfg.flags(fs)
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if err := cfg.validate(); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// connect opens the broker connection and JetStream context.
+func connect(ctx context.Context, cfg *config) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := queue.Connect(ctx, cfg.queue())
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return nc, js, nil
+}
+
+var unsafeID = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// newJobID makes a job id from a file name and a random suffix.
+func newJobID(file string) string {
+	base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	base = strings.Trim(unsafeID.ReplaceAllString(base, "-"), "-.")
+	if len(base) > 80 {
+		base = base[:80]
+	}
+	if base == "" {
+		base = "audio"
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	return base + "-" + hex.EncodeToString(b[:])
+}
+
+// upload puts a local file into the bucket under uploads/<date>/<id>.<ext>.
+func upload(ctx context.Context, st *storage.Client, bucket, file, id string) (job.ObjectRef, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return job.ObjectRef{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return job.ObjectRef{}, err
+	}
+	ref := job.ObjectRef{Bucket: bucket, Key: time.Now().UTC().Format("uploads/2006/01/02/") + id + filepath.Ext(file)}
+	if err := st.Put(ctx, ref.Bucket, ref.Key, f, fi.Size(), "audio/wav"); err != nil {
+		return job.ObjectRef{}, fmt.Errorf("upload %s: %w", file, err)
+	}
+	return ref, nil
+}
+
+func submit(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
+	wait := fs.Bool("wait", false, "wait for each result and print it as one JSON line")
+	language := fs.String("language", "", "language code, or auto")
+	task := fs.String("task", "", "transcribe or translate")
+	timeout := fs.Duration("timeout", 30*time.Minute, "with --wait, give up after this long")
+	if err := parse(fs, cfg, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError{errors.New("submit needs at least one FILE")}
+	}
+	st, err := storage.New(cfg.storage())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.EnsureBucket(ctx, cfg.Bucket); err != nil {
+		return err
+	}
+	nc, js, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	if err := queue.Provision(ctx, js, cfg.queue()); err != nil {
+		return err
+	}
+	pub := queue.NewPublisher(js, cfg.queue())
+	var ids []string
+	for _, file := range fs.Args() {
+		id := newJobID(file)
+		ref, err := upload(ctx, st, cfg.Bucket, file, id)
+		if err != nil {
+			return err
+		}
+		if err := pub.Submit(ctx, &job.Job{ID: id, Audio: ref, Language: *language, Task: *task}); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		if !*wait {
+			fmt.Fprintln(stdout, id)
+		}
+	}
+	if !*wait {
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	left := len(ids)
+	failed := 0
+	enc := json.NewEncoder(stdout)
+	errDone := errors.New("done")
+	err = queue.Watch(wctx, js, cfg.queue(), func(r *job.Result, _ jetstream.Msg) error {
+		enc.Encode(r)
+		if r.Status != job.StatusSucceeded {
+			failed++
+		}
+		if left--; left == 0 {
+			return errDone
+		}
+		return nil
+	}, queue.WatchFromStart(), queue.WatchJobs(ids...))
+	if !errors.Is(err, errDone) {
+		return fmt.Errorf("waiting for results (%d of %d outstanding): %w", left, len(ids), err)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d jobs failed", failed, len(ids))
+	}
+	return nil
+}
+
+func watch(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
+	fromStart := fs.Bool("from-start", false, "print the results already stored, then follow")
+	if err := parse(fs, cfg, args); err != nil {
+		return err
+	}
+	nc, js, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	opts := []queue.WatchOption{}
+	if *fromStart {
+		opts = append(opts, queue.WatchFromStart())
+	}
+	if fs.NArg() > 0 {
+		opts = append(opts, queue.WatchJobs(fs.Args()...))
+	}
+	enc := json.NewEncoder(stdout)
+	err = queue.Watch(ctx, js, cfg.queue(), func(r *job.Result, _ jetstream.Msg) error {
+		return enc.Encode(r)
+	}, opts...)
+	if ctx.Err() != nil {
+		return nil // interrupted: the normal way to stop watching
+	}
+	return err
+}
+
+func loadTest(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	concurrency := fs.Int("concurrency", 4, "jobs outstanding at once")
+	jobs := fs.Int("jobs", 100, "jobs in total")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	timeout := fs.Duration("timeout", 30*time.Minute, "give up on missing results after this long")
+	if err := parse(fs, cfg, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{errors.New("loadtest needs exactly one FILE")}
+	}
+	file := fs.Arg(0)
+	seconds, err := audioSeconds(file)
+	if err != nil {
+		return err
+	}
+	st, err := storage.New(cfg.storage())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.EnsureBucket(ctx, cfg.Bucket); err != nil {
+		return err
+	}
+	ref, err := upload(ctx, st, cfg.Bucket, file, newJobID(file))
+	if err != nil {
+		return err
+	}
+	nc, js, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	if err := queue.Provision(ctx, js, cfg.queue()); err != nil {
+		return err
+	}
+	lc := loadtest.Config{Concurrency: *concurrency, Jobs: *jobs, Audio: ref, AudioSeconds: seconds, Timeout: *timeout}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !*asJSON {
+		bar := progressbar.NewOptions(*jobs, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("jobs"),
+			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+		lc.Progress = func(done, _ int) { bar.Set(done) }
+	}
+	rep, err := loadtest.Run(ctx, js, cfg.queue(), lc)
+	if rep != nil {
+		if *asJSON {
+			e := json.NewEncoder(stdout)
+			e.SetIndent("", "  ")
+			e.Encode(rep)
+		} else {
+			printReport(stdout, rep)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Succeeded != rep.Jobs {
+		return fmt.Errorf("%d of %d jobs did not succeed", rep.Jobs-rep.Succeeded, rep.Jobs)
+	}
+	return nil
+}
+
+func audioSeconds(file string) (float64, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	dec, err := pipeline.NewDecoder(f)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", file, err)
+	}
+	return dec.Info().Duration.Seconds(), nil
+}
+
+func printReport(w io.Writer, r *loadtest.Report) {
+	fmt.Fprintf(w, "load test %s: %d jobs at concurrency %d\n", r.RunID, r.Jobs, r.Concurrency)
+	fmt.Fprintf(w, "  success rate    %.1f %% (%d succeeded, %d failed, %d missing, %d duplicate results)\n", 100*r.SuccessRate, r.Succeeded, r.Failed, r.Missing, r.Duplicates)
+	fmt.Fprintf(w, "  elapsed         %.2f s\n", r.ElapsedS)
+	fmt.Fprintf(w, "  throughput      %.2f jobs/s, %.1f audio-s/s\n", r.JobsPerSec, r.AudioSecPerSec)
+	fmt.Fprintf(w, "  latency         p50 %.0f ms  p95 %.0f ms  p99 %.0f ms  max %.0f ms\n", r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Latency.Max)
+	fmt.Fprintf(w, "  queue wait      p50 %.0f ms  p95 %.0f ms  p99 %.0f ms  max %.0f ms\n", r.QueueWait.P50, r.QueueWait.P95, r.QueueWait.P99, r.QueueWait.Max)
+	for code, n := range r.Failures {
+		fmt.Fprintf(w, "  failed %-16s %d\n", code, n)
+	}
+	for wk, n := range r.Workers {
+		fmt.Fprintf(w, "  worker %-16s %d jobs\n", wk, n)
+	}
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/loadtest"
+	"github.com/xdna-worker/xdna-worker/pipeline"
+	"github.com/xdna-worker/xdna-worker/queue/natstest"
+	"github.com/xdna-worker/xdna-worker/storage/miniotest"
+	"github.com/xdna-worker/xdna-worker/worker"
+)
+
+// fleet starts NATS, MinIO and one sim worker, and points xdnactl at them
+// through the environment, as a user would.
+func fleet(t *testing.T, window string) {
+	t.Helper()
+	ns, mn := natstest.Start(t), miniotest.Start(t)
+	sc := mn.Config()
+	env := map[string]string{
+		"NATS_URL": ns.URL(), "S3_ENDPOINT": sc.Endpoint, "S3_ACCESS_KEY": sc.AccessKey, "S3_SECRET_KEY": sc.SecretKey,
+	}
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	env["XDNA_DEVICE"], env["XDNA_SIM_WINDOW_MS"], env["XDNA_SIM_CONTEXTS"], env["WORKER_ID"] = "sim", window, "2", "ctl-test"
+	env["XDNA_TEMP_DIR"] = t.TempDir()
+	cfg, err := worker.LoadConfig(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := worker.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; w.Close() })
+}
+
+func writeWAV(t *testing.T, name string, seconds float64) string {
+	var b bytes.Buffer
+	pipeline.WriteWAV(&b, pipeline.Tone(seconds, 440), pipeline.SampleRate)
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSubmitWait(t *testing.T) {
+	fleet(t, "5")
+	a, b := writeWAV(t, "first call.wav", 2), writeWAV(t, "second.wav", 3)
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if code := run(ctx, []string{"submit", "--wait", a, b}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 result lines, got %q", out.String())
+	}
+	for _, l := range lines {
+		var r job.Result
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r.Status != job.StatusSucceeded || !strings.HasPrefix(r.JobID, "first-call-") && !strings.HasPrefix(r.JobID, "second-") {
+			t.Fatalf("line %q: %v", l, err)
+		}
+	}
+}
+
+func TestLoadtestJSON(t *testing.T) {
+	fleet(t, "20")
+	f := writeWAV(t, "lt.wav", 2)
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if code := run(ctx, []string{"loadtest", "--concurrency", "8", "--jobs", "40", "--json", f}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errOut.String(), out.String())
+	}
+	var rep loadtest.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if rep.Jobs != 40 || rep.Succeeded != 40 || rep.SuccessRate != 1 || rep.Missing != 0 || rep.Duplicates != 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	if rep.JobsPerSec <= 0 || rep.AudioSecPerSec < 2*rep.JobsPerSec*0.99 || rep.Latency.P50 <= 0 || rep.Latency.P99 < rep.Latency.P50 {
+		t.Fatalf("figures %+v", rep)
+	}
+	if rep.Workers["ctl-test"] != 40 || rep.Devices["sim"] != 40 {
+		t.Fatalf("workers %v devices %v", rep.Workers, rep.Devices)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	var out, errOut bytes.Buffer
+	for _, args := range [][]string{{}, {"frobnicate"}, {"submit"}, {"loadtest", "--jobs", "x", "f.wav"}} {
+		out.Reset()
+		errOut.Reset()
+		if code := run(context.Background(), args, &out, &errOut); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
