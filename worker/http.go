@@ -91,6 +91,8 @@ func (w *Worker) Ready(ctx context.Context) error {
 		return fmt.Errorf("device not open")
 	case !w.running.Load():
 		return fmt.Errorf("not running")
+	case w.draining.Load():
+		return fmt.Errorf("draining")
 	}
 	return nil
 }

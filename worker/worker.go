@@ -39,9 +39,10 @@ type Worker struct {
 	tr    *pipeline.Transcriber
 	model string
 
-	slots   chan struct{} // admission: one per buffer set
-	m       *metrics
-	running atomic.Bool
+	slots    chan struct{} // admission: one per buffer set
+	m        *metrics
+	running  atomic.Bool
+	draining atomic.Bool
 }
 
 // Open connects to the broker and storage, provisions the streams, sizes the
@@ -161,6 +162,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		}()
 	}
 
+	w.draining.Store(true)
 	w.log.Info("stopped pulling; draining jobs in flight", "in_flight", len(w.slots), "timeout", w.cfg.ShutdownTimeout)
 	drained := make(chan struct{})
 	go func() { jobs.Wait(); close(drained) }()

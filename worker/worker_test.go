@@ -234,6 +234,19 @@ func TestStorageOutageRetries(t *testing.T) {
 	t.Logf("%d/%d succeeded; %d needed more than one attempt", n, n, retried)
 }
 
+// A job that keeps exceeding JOB_TIMEOUT is retried, then fails with code
+// timeout on its last attempt: it ends with a result, never silently.
+func TestJobTimeout(t *testing.T) {
+	e := newEnv(t)
+	e.startWorker(map[string]string{"XDNA_SIM_WINDOW_MS": "2000", "JOB_TIMEOUT": "300ms", "MAX_DELIVER": "2", "RETRY_BACKOFF": "100ms"})
+	e.submit(&job.Job{ID: "slow", Audio: e.put("slow.wav", tone(1))})
+	r := e.results(1, time.Minute)["slow"]
+	if len(r) != 1 || r[0].Status != job.StatusFailed || r[0].Error.Code != job.CodeTimeout || r[0].Attempt != 2 {
+		t.Fatalf("%s", mustJSON(r))
+	}
+	waitFor(t, 10*time.Second, func() bool { return e.streamMsgs(e.qc.JobsStream) == 0 })
+}
+
 // Outputs are written back to storage in each requested format.
 func TestOutputsWrittenBack(t *testing.T) {
 	e := newEnv(t)
