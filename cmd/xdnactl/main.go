@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -102,7 +103,9 @@ func parse(fs *flag.FlagSet, cfg *config, args []string) error {
 
 // connect opens the broker connection and JetStream context.
 func connect(ctx context.Context, cfg *config) (*nats.Conn, jetstream.JetStream, error) {
-	nc, err := queue.Connect(ctx, cfg.queue())
+	// Only warnings: a CLI's stderr is for the user, not for connection chatter.
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	nc, err := queue.Connect(ctx, cfg.queue(), queue.ConnectLogger(log))
 	if err != nil {
 		return nil, nil, err
 	}
