@@ -33,55 +33,55 @@ const redacted = "[REDACTED]"
 
 // Config is everything this package needs to reach the broker and to name
 // the streams, subjects and consumer of the fleet. The zero value plus
-// WithDefaults is a working local configuration; the binaries map their
-// environment onto it.
+// WithDefaults is a working local configuration. The env tags name the
+// environment variables the binaries read it from (caarlos0/env).
 type Config struct {
 	// URL is the server URL, or a comma-separated list of them.
-	URL string
+	URL string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
 	// Creds is the path of a NATS credentials (JWT + nkey seed) file.
-	Creds string
+	Creds string `env:"NATS_CREDS"`
 	// User and Password authenticate with a user name and password.
-	User     string
-	Password string
+	User     string `env:"NATS_USER"`
+	Password string `env:"NATS_PASSWORD"`
 	// Token authenticates with a bearer token.
-	Token string
+	Token string `env:"NATS_TOKEN"`
 	// TLSCA is the path of a PEM file with the CAs that sign the server
 	// certificate; setting it turns TLS on.
-	TLSCA string
+	TLSCA string `env:"NATS_TLS_CA"`
 	// Name is the client name shown by the server's monitoring.
 	Name string
 
 	// JobsStream is the work-queue stream holding jobs, bound to
 	// JobsSubject.
-	JobsStream  string
-	JobsSubject string
+	JobsStream  string `env:"JOBS_STREAM" envDefault:"JOBS"`
+	JobsSubject string `env:"JOBS_SUBJECT" envDefault:"transcribe.jobs"`
 	// ResultsStream holds results on ResultsSubjectPrefix.<job_id>, kept
 	// for ResultsMaxAge.
-	ResultsStream        string
-	ResultsSubjectPrefix string
-	ResultsMaxAge        time.Duration
+	ResultsStream        string        `env:"RESULTS_STREAM" envDefault:"RESULTS"`
+	ResultsSubjectPrefix string        `env:"RESULTS_SUBJECT_PREFIX" envDefault:"transcribe.results"`
+	ResultsMaxAge        time.Duration `env:"RESULTS_MAX_AGE" envDefault:"72h"`
 	// DLQStream holds messages that are not jobs at all, on DLQSubject.
-	DLQStream  string
-	DLQSubject string
+	DLQStream  string `env:"DLQ_STREAM" envDefault:"DLQ"`
+	DLQSubject string `env:"DLQ_SUBJECT" envDefault:"transcribe.dlq"`
 
 	// Consumer is the durable pull consumer on JobsStream that all workers
 	// share.
-	Consumer string
+	Consumer string `env:"CONSUMER" envDefault:"xdna-workers"`
 	// AckWait is how long the server waits for an ack (or an InProgress
 	// heartbeat) before it redelivers. When BackOff is set, the server uses
 	// BackOff instead.
-	AckWait time.Duration
+	AckWait time.Duration `env:"ACK_WAIT" envDefault:"60s"`
 	// MaxDeliver bounds the deliveries of one message; -1 is unlimited.
-	MaxDeliver int
+	MaxDeliver int `env:"MAX_DELIVER" envDefault:"5"`
 	// BackOff optionally sets the redelivery delay of each attempt
 	// (attempt n waits BackOff[n-1], the last value repeating). It needs
 	// len(BackOff) <= MaxDeliver.
 	BackOff []time.Duration
 	// DuplicateWindow is how long the streams remember a Nats-Msg-Id.
-	DuplicateWindow time.Duration
+	DuplicateWindow time.Duration `env:"DUPLICATE_WINDOW" envDefault:"2m"`
 	// Replicas is the replication factor of the streams (1 on a single
 	// server, 3 in a typical cluster).
-	Replicas int
+	Replicas int `env:"STREAM_REPLICAS" envDefault:"1"`
 }
 
 // WithDefaults returns a copy of c with every zero field set to its default.

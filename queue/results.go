@@ -142,3 +142,32 @@ func LastResult(ctx context.Context, js jetstream.JetStream, cfg Config, jobID s
 	}
 	return &r, nil
 }
+
+// Await calls fn once for the result of each job in ids, whether already
+// stored or yet to come, and returns nil when every job has one. It returns
+// ctx's error if ctx ends first.
+func Await(ctx context.Context, js jetstream.JetStream, cfg Config, ids []string, fn func(*job.Result)) error {
+	left := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		left[id] = true
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	errDone := errors.New("all results arrived")
+	err := Watch(ctx, js, cfg, func(r *job.Result, _ jetstream.Msg) error {
+		if !left[r.JobID] {
+			return nil
+		}
+		delete(left, r.JobID)
+		fn(r)
+		if len(left) == 0 {
+			return errDone
+		}
+		return nil
+	}, WatchFromStart(), WatchJobs(ids...))
+	if errors.Is(err, errDone) {
+		return nil
+	}
+	return fmt.Errorf("%d of %d results missing: %w", len(left), len(ids), err)
+}

@@ -18,30 +18,9 @@ import (
 
 // Config is the worker's whole configuration, read from the environment.
 type Config struct {
-	NATSURL      string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
-	NATSCreds    string `env:"NATS_CREDS"`
-	NATSUser     string `env:"NATS_USER"`
-	NATSPassword string `env:"NATS_PASSWORD"`
-	NATSToken    string `env:"NATS_TOKEN"`
-	NATSTLSCA    string `env:"NATS_TLS_CA"`
-
-	JobsStream           string        `env:"JOBS_STREAM" envDefault:"JOBS"`
-	JobsSubject          string        `env:"JOBS_SUBJECT" envDefault:"transcribe.jobs"`
-	ResultsStream        string        `env:"RESULTS_STREAM" envDefault:"RESULTS"`
-	ResultsSubjectPrefix string        `env:"RESULTS_SUBJECT_PREFIX" envDefault:"transcribe.results"`
-	ResultsMaxAge        time.Duration `env:"RESULTS_MAX_AGE" envDefault:"72h"`
-	DLQStream            string        `env:"DLQ_STREAM" envDefault:"DLQ"`
-	DLQSubject           string        `env:"DLQ_SUBJECT" envDefault:"transcribe.dlq"`
-	Consumer             string        `env:"CONSUMER" envDefault:"xdna-workers"`
-	AckWait              time.Duration `env:"ACK_WAIT" envDefault:"60s"`
-	MaxDeliver           int           `env:"MAX_DELIVER" envDefault:"5"`
-	RetryBackoff         time.Duration `env:"RETRY_BACKOFF" envDefault:"2s"`
-
-	S3Endpoint  string `env:"S3_ENDPOINT" envDefault:"127.0.0.1:9000"`
-	S3AccessKey string `env:"S3_ACCESS_KEY"`
-	S3SecretKey string `env:"S3_SECRET_KEY"`
-	S3Region    string `env:"S3_REGION" envDefault:"us-east-1"`
-	S3UseTLS    bool   `env:"S3_USE_TLS" envDefault:"false"`
+	NATS         queue.Config   // NATS_URL, NATS_*, JOBS_*, RESULTS_*, DLQ_*, CONSUMER, ACK_WAIT, MAX_DELIVER
+	S3           storage.Config // S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION, S3_USE_TLS
+	RetryBackoff time.Duration  `env:"RETRY_BACKOFF" envDefault:"2s"`
 
 	Device          string `env:"XDNA_DEVICE" envDefault:"auto"`
 	SimWindowMS     int    `env:"XDNA_SIM_WINDOW_MS" envDefault:"50"`
@@ -91,36 +70,37 @@ func LoadConfig(environ map[string]string) (Config, error) {
 func (c *Config) validate() []error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if c.NATSURL == "" {
+	q := c.NATS
+	if q.URL == "" {
 		bad("NATS_URL is required")
 	}
-	if c.NATSToken != "" && (c.NATSUser != "" || c.NATSCreds != "") {
+	if q.Token != "" && (q.User != "" || q.Creds != "") {
 		bad("NATS_TOKEN cannot be combined with NATS_USER or NATS_CREDS")
 	}
-	if (c.NATSUser == "") != (c.NATSPassword == "") {
+	if (q.User == "") != (q.Password == "") {
 		bad("NATS_USER and NATS_PASSWORD go together")
 	}
-	for name, v := range map[string]string{"JOBS_STREAM": c.JobsStream, "RESULTS_STREAM": c.ResultsStream, "DLQ_STREAM": c.DLQStream, "CONSUMER": c.Consumer} {
+	for name, v := range map[string]string{"JOBS_STREAM": q.JobsStream, "RESULTS_STREAM": q.ResultsStream, "DLQ_STREAM": q.DLQStream, "CONSUMER": q.Consumer} {
 		if v == "" || strings.ContainsAny(v, ". *>") {
 			bad("%s %q must be a non-empty name without '.', ' ', '*' or '>'", name, v)
 		}
 	}
-	for name, v := range map[string]string{"JOBS_SUBJECT": c.JobsSubject, "RESULTS_SUBJECT_PREFIX": c.ResultsSubjectPrefix, "DLQ_SUBJECT": c.DLQSubject} {
+	for name, v := range map[string]string{"JOBS_SUBJECT": q.JobsSubject, "RESULTS_SUBJECT_PREFIX": q.ResultsSubjectPrefix, "DLQ_SUBJECT": q.DLQSubject} {
 		if v == "" || strings.ContainsAny(v, " *>") {
 			bad("%s %q must be a literal subject", name, v)
 		}
 	}
-	if c.AckWait < time.Second {
-		bad("ACK_WAIT %v must be at least 1s", c.AckWait)
+	if q.AckWait < time.Second {
+		bad("ACK_WAIT %v must be at least 1s", q.AckWait)
 	}
-	if c.MaxDeliver < 1 {
-		bad("MAX_DELIVER %d must be at least 1", c.MaxDeliver)
+	if q.MaxDeliver < 1 {
+		bad("MAX_DELIVER %d must be at least 1", q.MaxDeliver)
 	}
 	if c.RetryBackoff < 0 {
 		bad("RETRY_BACKOFF %v must not be negative", c.RetryBackoff)
 	}
-	if c.S3Endpoint == "" || strings.Contains(c.S3Endpoint, "://") {
-		bad("S3_ENDPOINT %q must be host:port without a scheme (use S3_USE_TLS)", c.S3Endpoint)
+	if c.S3.Endpoint == "" || strings.Contains(c.S3.Endpoint, "://") {
+		bad("S3_ENDPOINT %q must be host:port without a scheme (use S3_USE_TLS)", c.S3.Endpoint)
 	}
 	switch c.Device {
 	case "auto", xdna.DriverCPU, xdna.DriverSim, xdna.DriverXRT:
@@ -180,21 +160,11 @@ func validWorkerID(s string) bool {
 	return true
 }
 
-// Queue returns the broker settings.
+// Queue returns the broker settings, with this worker's client name.
 func (c *Config) Queue() queue.Config {
-	return queue.Config{
-		URL: c.NATSURL, Creds: c.NATSCreds, User: c.NATSUser, Password: c.NATSPassword,
-		Token: c.NATSToken, TLSCA: c.NATSTLSCA, Name: "xdna-worker " + c.WorkerID,
-		JobsStream: c.JobsStream, JobsSubject: c.JobsSubject,
-		ResultsStream: c.ResultsStream, ResultsSubjectPrefix: c.ResultsSubjectPrefix, ResultsMaxAge: c.ResultsMaxAge,
-		DLQStream: c.DLQStream, DLQSubject: c.DLQSubject, Consumer: c.Consumer,
-		AckWait: c.AckWait, MaxDeliver: c.MaxDeliver,
-	}.WithDefaults()
-}
-
-// Storage returns the S3 settings.
-func (c *Config) Storage() storage.Config {
-	return storage.Config{Endpoint: c.S3Endpoint, AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey, Region: c.S3Region, UseTLS: c.S3UseTLS}
+	q := c.NATS
+	q.Name = "xdna-worker " + c.WorkerID
+	return q.WithDefaults()
 }
 
 // Pools returns the buffer pool settings.
@@ -211,10 +181,9 @@ func (c Config) LogValue() slog.Value {
 		return "[redacted]"
 	}
 	return slog.GroupValue(
-		slog.String("nats_url", c.NATSURL), slog.String("nats_user", c.NATSUser),
-		slog.String("nats_password", redact(c.NATSPassword)), slog.String("nats_token", redact(c.NATSToken)),
-		slog.String("s3_endpoint", c.S3Endpoint), slog.String("s3_access_key", c.S3AccessKey),
-		slog.String("s3_secret_key", redact(c.S3SecretKey)),
+		slog.Any("nats", c.NATS), // queue.Config redacts its own secrets
+		slog.String("s3_endpoint", c.S3.Endpoint), slog.String("s3_access_key", c.S3.AccessKey),
+		slog.String("s3_secret_key", redact(c.S3.SecretKey)),
 		slog.String("device", c.Device), slog.String("model", c.WhisperModel),
 		slog.Int("audio_pool", c.AudioPoolSize), slog.Int("mel_pool", c.MelPoolSize), slog.Int("encoder_pool", c.EncoderPoolSize),
 		slog.Int("max_pool", c.MaxPoolSize), slog.String("pool_growth", c.PoolGrowth),

@@ -50,7 +50,7 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, reserved xdna.Bu
 	}
 	if err == nil {
 		jctx, cancel := context.WithTimeout(xdna.WithJob(ctx, j.ID), w.cfg.JobTimeout)
-		stop := d.KeepAlive(jctx, w.cfg.AckWait/3)
+		stop := d.KeepAlive(jctx, 0)
 		err = w.run(jctx, j, reserved, res)
 		stop()
 		if err == nil && jctx.Err() != nil {
@@ -73,7 +73,7 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, reserved xdna.Bu
 		w.m.retries.WithLabelValues("shutdown").Inc()
 		log.Warn("handing back unfinished job at shutdown", "err", err)
 		w.nak(d, 0, log)
-	case retryable(err) && attempt < w.cfg.MaxDeliver:
+	case retryable(err) && attempt < w.cfg.NATS.MaxDeliver:
 		reason := "transient"
 		if job.CodeOf(err) == job.CodeTimeout {
 			reason = "timeout"
@@ -84,8 +84,8 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, reserved xdna.Bu
 		w.nak(d, delay, log)
 	default:
 		code := job.CodeOf(err)
-		if attempt >= w.cfg.MaxDeliver && retryable(err) {
-			log.Error("job failed on its last attempt", "err", err, "max_deliver", w.cfg.MaxDeliver)
+		if attempt >= w.cfg.NATS.MaxDeliver && retryable(err) {
+			log.Error("job failed on its last attempt", "err", err, "max_deliver", w.cfg.NATS.MaxDeliver)
 		}
 		res.Status = job.StatusFailed
 		res.Error = &job.ErrorBody{Code: code, Message: err.Error()}
@@ -173,7 +173,7 @@ func (w *Worker) run(ctx context.Context, j *job.Job, reserved xdna.Buffer, res 
 // finish publishes the result, then acks or terms the message. If the
 // result cannot be published the message is left to be redelivered.
 func (w *Worker) finish(ctx context.Context, d *queue.Delivery, res *job.Result, log *slog.Logger) {
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.AckWait)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.NATS.AckWait)
 	defer cancel()
 	var dup bool
 	err := retry(pctx, func() (err error) {
@@ -206,7 +206,7 @@ func (w *Worker) finish(ctx context.Context, d *queue.Delivery, res *job.Result,
 
 // deadLetter sends a message that is not a job to the DLQ and terminates it.
 func (w *Worker) deadLetter(ctx context.Context, d *queue.Delivery, reason error) {
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.AckWait)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.NATS.AckWait)
 	defer cancel()
 	if err := retry(pctx, func() error { return w.pub.DeadLetter(pctx, d, reason.Error()) }); err != nil {
 		w.log.Error("dead letter not published; the message will be redelivered", "err", err, "seq", d.StreamSeq())

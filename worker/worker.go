@@ -57,7 +57,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (w *Worker, err err
 	if err := w.openModel(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	if w.store, err = storage.New(cfg.Storage()); err != nil {
+	if w.store, err = storage.New(cfg.S3); err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
 	qc := cfg.Queue()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -121,21 +120,16 @@ func demo(ctx context.Context, files []string, stdout io.Writer, stderr *os.File
 
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	left, failed := len(ids), 0
+	failed := 0
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	errDone := errors.New("done")
-	err = queue.Watch(wctx, js, qc, func(r *job.Result, _ jetstream.Msg) error {
+	err = queue.Await(wctx, js, qc, ids, func(r *job.Result) {
 		enc.Encode(r)
 		if r.Status != job.StatusSucceeded {
 			failed++
 		}
-		if left--; left == 0 {
-			return errDone
-		}
-		return nil
-	}, queue.WatchFromStart(), queue.WatchJobs(ids...))
-	if !errors.Is(err, errDone) {
+	})
+	if err != nil {
 		return fail(fmt.Errorf("waiting for results: %w", err))
 	}
 	if failed > 0 {

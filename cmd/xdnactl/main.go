@@ -201,22 +201,16 @@ func submit(ctx context.Context, cfg *config, args []string, stdout, stderr io.W
 	}
 	wctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	left := len(ids)
 	failed := 0
 	enc := json.NewEncoder(stdout)
-	errDone := errors.New("done")
-	err = queue.Watch(wctx, js, cfg.queue(), func(r *job.Result, _ jetstream.Msg) error {
+	err = queue.Await(wctx, js, cfg.queue(), ids, func(r *job.Result) {
 		enc.Encode(r)
 		if r.Status != job.StatusSucceeded {
 			failed++
 		}
-		if left--; left == 0 {
-			return errDone
-		}
-		return nil
-	}, queue.WatchFromStart(), queue.WatchJobs(ids...))
-	if !errors.Is(err, errDone) {
-		return fmt.Errorf("waiting for results (%d of %d outstanding): %w", left, len(ids), err)
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for results: %w", err)
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d jobs failed", failed, len(ids))
