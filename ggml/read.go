@@ -1,0 +1,321 @@
+package ggml
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+)
+
+// Limits on what Read accepts; anything beyond them is reported as corrupt.
+const (
+	MaxNameLen  = 1024      // bytes in a tensor name
+	MaxVocab    = 1_000_000 // tokens in the vocabulary
+	MaxTokenLen = 4096      // bytes in one token
+	MaxMel      = 1024      // mel bands in the filterbank
+	MaxFFT      = 1 << 16   // frequency bins per mel band
+)
+
+// bufferSize is the read buffer; big tensors bypass it and are read straight
+// into their Data.
+const bufferSize = 1 << 20
+
+// chunkSize is the largest allocation made on a tensor's word alone when
+// the input's size is unknown: bigger tensors grow as their data arrives,
+// so a corrupt shape cannot demand more memory than the input holds.
+const chunkSize = 64 << 20
+
+// Open reads the ggml model file at path (see Read). Errors from the file
+// system name the path; format errors do not, so callers add it.
+func Open(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := int64(-1)
+	if st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	return read(bufio.NewReaderSize(fh, bufferSize), size)
+}
+
+// Read parses a whole ggml model file from r: header, mel filters,
+// vocabulary and every tensor, each tensor's data in one allocation. It
+// checks the layout (magic, counts, lengths, shapes, types, duplicate
+// names, truncation) but not what the tensors mean. Errors wrap
+// ErrBadMagic, ErrTruncated, ErrCorrupt or ErrUnsupportedType, or the
+// reader's own error.
+func Read(r io.Reader) (*File, error) {
+	size := int64(-1)
+	if l, ok := r.(interface{ Len() int }); ok { // bytes.Reader, strings.Reader, bytes.Buffer
+		size = int64(l.Len())
+	}
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, bufferSize)
+	}
+	return read(br, size)
+}
+
+// decoder reads the file's little-endian fields, tracking the offset for
+// error messages and, when known, the input size to reject impossible
+// lengths before allocating.
+type decoder struct {
+	r    *bufio.Reader
+	off  int64 // bytes consumed
+	size int64 // input size, or -1 when unknown
+	b    [4 * MaxDims]byte
+}
+
+func read(r *bufio.Reader, size int64) (*File, error) {
+	d := &decoder{r: r, size: size}
+	f := &File{}
+	if err := d.magic(); err != nil {
+		return nil, err
+	}
+	if err := d.hparams(&f.Hparams); err != nil {
+		return nil, err
+	}
+	if err := d.filters(&f.Filters); err != nil {
+		return nil, err
+	}
+	if err := d.vocab(f); err != nil {
+		return nil, err
+	}
+	if err := d.tensors(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// full reads exactly len(p) bytes of the named part.
+func (d *decoder) full(p []byte, what string) error {
+	n, err := io.ReadFull(d.r, p)
+	d.off += int64(n)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%w: %s needs %d bytes at offset %d, but the file ends after %d",
+			ErrTruncated, what, len(p), d.off-int64(n), n)
+	default:
+		return fmt.Errorf("ggml: reading %s at offset %d: %w", what, d.off, err)
+	}
+}
+
+// int32s reads n little-endian int32 values (n ≤ MaxDims) of the named part.
+func (d *decoder) int32s(n int, what string) ([]int, error) {
+	p := d.b[:4*n]
+	if err := d.full(p, what); err != nil {
+		return nil, err
+	}
+	v := make([]int, n)
+	for i := range v {
+		v[i] = int(int32(binary.LittleEndian.Uint32(p[4*i:])))
+	}
+	return v, nil
+}
+
+// fits reports whether n more bytes can be in the input, as far as known.
+func (d *decoder) fits(n int64) bool { return d.size < 0 || n <= d.size-d.off }
+
+// left describes the bytes remaining, for messages.
+func (d *decoder) left() string {
+	if d.size < 0 {
+		return "an input of unknown size"
+	}
+	return fmt.Sprintf("%d bytes left", d.size-d.off)
+}
+
+func (d *decoder) magic() error {
+	p := d.b[:4]
+	if err := d.full(p, "magic"); err != nil {
+		return err
+	}
+	m := binary.LittleEndian.Uint32(p)
+	switch {
+	case m == Magic:
+		return nil
+	case string(p) == "GGUF":
+		return fmt.Errorf("%w: found %q: this is a GGUF file, not a whisper.cpp ggml model file (magic 0x%08x, %q on disk)",
+			ErrBadMagic, p, Magic, "lmgg")
+	default:
+		return fmt.Errorf("%w: found 0x%08x (%q), want 0x%08x (%q on disk): not a whisper.cpp ggml model file",
+			ErrBadMagic, m, p, Magic, "lmgg")
+	}
+}
+
+func (d *decoder) hparams(h *Hparams) error {
+	fields := h.ints()
+	p := make([]byte, 4*len(fields))
+	if err := d.full(p, "hparams"); err != nil {
+		return err
+	}
+	for i, f := range fields {
+		*f = int(int32(binary.LittleEndian.Uint32(p[4*i:])))
+	}
+	return nil
+}
+
+func (d *decoder) filters(m *MelFilters) error {
+	v, err := d.int32s(2, "mel filter header (n_mel, n_fft)")
+	if err != nil {
+		return err
+	}
+	m.NMel, m.NFFT = v[0], v[1]
+	if m.NMel < 1 || m.NMel > MaxMel || m.NFFT < 1 || m.NFFT > MaxFFT {
+		return fmt.Errorf("%w: mel filters are %d×%d, want n_mel 1 to %d and n_fft 1 to %d",
+			ErrCorrupt, m.NMel, m.NFFT, MaxMel, MaxFFT)
+	}
+	n := m.NMel * m.NFFT
+	if !d.fits(int64(4 * n)) {
+		return fmt.Errorf("%w: mel filters (%d×%d float32) needs %d bytes at offset %d, %s",
+			ErrTruncated, m.NMel, m.NFFT, 4*n, d.off, d.left())
+	}
+	p := make([]byte, 4*n)
+	if err := d.full(p, fmt.Sprintf("mel filters (%d×%d float32)", m.NMel, m.NFFT)); err != nil {
+		return err
+	}
+	m.Data = make([]float32, n)
+	for i := range m.Data {
+		m.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:]))
+	}
+	return nil
+}
+
+func (d *decoder) vocab(f *File) error {
+	v, err := d.int32s(1, "vocabulary count")
+	if err != nil {
+		return err
+	}
+	count := v[0]
+	if count < 0 || count > MaxVocab {
+		return fmt.Errorf("%w: vocabulary count %d, want 0 to %d", ErrCorrupt, count, MaxVocab)
+	}
+	if !d.fits(4 * int64(count)) {
+		return fmt.Errorf("%w: vocabulary of %d tokens needs at least %d bytes at offset %d, %s",
+			ErrTruncated, count, 4*count, d.off, d.left())
+	}
+	f.Vocab = make([][]byte, count)
+	var arena []byte // tokens are carved out of shared chunks
+	for i := range f.Vocab {
+		p := d.b[:4]
+		if err := d.full(p, fmt.Sprintf("vocabulary token %d of %d (length)", i, count)); err != nil {
+			return err
+		}
+		n := binary.LittleEndian.Uint32(p)
+		if n > MaxTokenLen {
+			return fmt.Errorf("%w: vocabulary token %d is %d bytes long, want at most %d", ErrCorrupt, i, n, MaxTokenLen)
+		}
+		if int(n) > cap(arena)-len(arena) {
+			arena = make([]byte, 0, max(64<<10, int(n)))
+		}
+		tok := arena[len(arena) : len(arena)+int(n) : len(arena)+int(n)]
+		arena = arena[:len(arena)+int(n)]
+		if err := d.full(tok, fmt.Sprintf("vocabulary token %d of %d (%d bytes)", i, count, n)); err != nil {
+			return err
+		}
+		f.Vocab[i] = tok
+	}
+	return nil
+}
+
+func (d *decoder) tensors(f *File) error {
+	f.index = map[string]*Tensor{}
+	for i := 0; ; i++ {
+		if _, err := d.r.Peek(1); errors.Is(err, io.EOF) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("ggml: reading tensor #%d at offset %d: %w", i, d.off, err)
+		}
+		t, err := d.tensor(i, f)
+		if err != nil {
+			return err
+		}
+		f.Tensors = append(f.Tensors, t)
+		f.index[t.Name] = t
+	}
+}
+
+// tensor reads the record of the i-th tensor.
+func (d *decoder) tensor(i int, f *File) (*Tensor, error) {
+	where := fmt.Sprintf("tensor #%d", i)
+	if i > 0 {
+		where += fmt.Sprintf(" (after %q)", f.Tensors[i-1].Name)
+	}
+	v, err := d.int32s(3, where+" header")
+	if err != nil {
+		return nil, err
+	}
+	nDims, nameLen, typ := v[0], v[1], Type(uint32(v[2]))
+	if nDims < 1 || nDims > MaxDims {
+		return nil, fmt.Errorf("%w: %s at offset %d: n_dims %d, want 1 to %d", ErrCorrupt, where, d.off-12, nDims, MaxDims)
+	}
+	if nameLen < 1 || nameLen > MaxNameLen {
+		return nil, fmt.Errorf("%w: %s at offset %d: name length %d, want 1 to %d", ErrCorrupt, where, d.off-12, nameLen, MaxNameLen)
+	}
+	shape, err := d.int32s(nDims, where+" shape")
+	if err != nil {
+		return nil, err
+	}
+	name := make([]byte, nameLen)
+	if err := d.full(name, where+" name"); err != nil {
+		return nil, err
+	}
+	t := &Tensor{Name: string(name), Type: typ, Shape: shape}
+	where = fmt.Sprintf("tensor #%d %q", i, t.Name)
+	if !typ.Valid() {
+		return nil, fmt.Errorf("%w: %s has ggml type %d; supported: %v", ErrUnsupportedType, where, uint32(typ), Types())
+	}
+	n, err := elements(shape)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, where, err)
+	}
+	if bs := typ.BlockSize(); shape[0]%bs != 0 {
+		return nil, fmt.Errorf("%w: %s is %v with rows of %d elements, not a multiple of its block size %d",
+			ErrCorrupt, where, typ, shape[0], bs)
+	}
+	if _, dup := f.index[t.Name]; dup {
+		return nil, fmt.Errorf("%w: %s: duplicate tensor name", ErrCorrupt, where)
+	}
+	if t.Data, err = d.data(typ.RowBytes(n), fmt.Sprintf("%s data (%v %v)", where, typ, shape)); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// data reads n bytes of tensor data in one allocation, or, when the input's
+// size is unknown and n is large, growing as the data arrives.
+func (d *decoder) data(n int, what string) ([]byte, error) {
+	if !d.fits(int64(n)) {
+		return nil, fmt.Errorf("%w: %s needs %d bytes at offset %d, %s", ErrTruncated, what, n, d.off, d.left())
+	}
+	if d.size >= 0 || n <= chunkSize {
+		p := make([]byte, n)
+		return p, d.full(p, what)
+	}
+	start := d.off
+	p := make([]byte, 0, chunkSize)
+	for len(p) < n {
+		m := min(n-len(p), chunkSize)
+		p = slices.Grow(p, m)
+		if err := d.full(p[len(p):len(p)+m], what); err != nil {
+			if errors.Is(err, ErrTruncated) {
+				return nil, fmt.Errorf("%w: %s needs %d bytes at offset %d, but the file ends after %d",
+					ErrTruncated, what, n, start, d.off-start)
+			}
+			return nil, err
+		}
+		p = p[:len(p)+m]
+	}
+	return p, nil
+}
