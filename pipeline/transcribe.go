@@ -26,12 +26,25 @@ type Window struct {
 type WindowText struct {
 	Language string
 	Segments []job.Segment
+	// Consumed is how much of the window the text accounts for; the next
+	// window starts there (Whisper's seek). Zero means the whole window.
+	Consumed time.Duration
 }
 
-// TextDecoder turns one window's encoder output into text. It runs on the
-// CPU after Device.Encode; it must not keep enc after it returns.
+// TextDecoder turns encoder output into text. It runs on the CPU after
+// Device.Encode.
 type TextDecoder interface {
-	DecodeWindow(ctx context.Context, enc []float32, w Window, req *Request) (WindowText, error)
+	// Start begins a job; its windows are then decoded in order by the
+	// returned session, which may carry context from one to the next.
+	Start(ctx context.Context, req *Request) (TextSession, error)
+}
+
+// TextSession decodes the windows of one job.
+type TextSession interface {
+	// DecodeWindow decodes one window. It must not keep enc after it returns.
+	DecodeWindow(ctx context.Context, enc []float32, w Window) (WindowText, error)
+	// Close releases the session.
+	Close()
 }
 
 // Request is one job's audio and options.
@@ -102,6 +115,9 @@ func NewTranscriber(pools *xdna.Pools, dev xdna.Device, mel *Mel, opts ...Option
 	return t
 }
 
+// Device returns the encoder device.
+func (t *Transcriber) Device() xdna.Device { return t.dev }
+
 // Transcribe runs one job. The context should carry the job id (xdna.WithJob)
 // so pool buffers are attributed to it. Errors carry job codes: bad audio is
 // permanent (audio_decode, audio_too_long, unsupported_format), the rest is
@@ -125,9 +141,16 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 	defer closeSpool(spool)
 	tr.Duration = time.Duration(samples) * time.Second / SampleRate
 
+	var sess TextSession
+	if t.text != nil {
+		if sess, err = t.text.Start(ctx, req); err != nil {
+			return nil, err
+		}
+		defer sess.Close()
+	}
 	scratch := make([]byte, 64<<10)
-	for w := (Window{}); int64(w.Index)*SamplesPerWindow < samples || w.Index == 0; w.Index++ {
-		off := int64(w.Index) * SamplesPerWindow
+	var w Window
+	for off := int64(0); off < samples; w.Index++ {
 		w.Start = time.Duration(off) * time.Second / SampleRate
 		w.Samples = int(min(samples-off, SamplesPerWindow))
 		if !audio.Valid() {
@@ -138,10 +161,15 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 		if err := readWindow(spool, off, w.Samples, audio.Data(), scratch); err != nil {
 			return nil, job.WithCode(job.CodeInternal, err)
 		}
-		text, err := t.window(ctx, &audio, w, req, &tr.Timings)
+		text, err := t.window(ctx, &audio, w, sess, &tr.Timings)
 		if err != nil {
 			return nil, err
 		}
+		step := int64(w.Samples)
+		if c := int64(text.Consumed * SampleRate / time.Second); c > 0 && c < step {
+			step = c
+		}
+		off += step
 		if tr.Language == "" {
 			tr.Language = text.Language
 		}
@@ -162,7 +190,7 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 
 // window runs one window from a filled audio buffer to text. It releases
 // the audio buffer as soon as the mel buffer holds the data.
-func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, req *Request, tm *Timings) (WindowText, error) {
+func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, sess TextSession, tm *Timings) (WindowText, error) {
 	mel, err := t.pools.Mel.Acquire(ctx)
 	if err != nil {
 		return WindowText{}, err
@@ -189,11 +217,11 @@ func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, 
 	if err != nil {
 		return WindowText{}, fmt.Errorf("encode window %d on %s: %w", w.Index, t.dev.Name(), err)
 	}
-	if t.text == nil {
+	if sess == nil {
 		return WindowText{}, nil
 	}
 	start = time.Now()
-	text, err := t.text.DecodeWindow(ctx, enc.Data(), w, req)
+	text, err := sess.DecodeWindow(ctx, enc.Data(), w)
 	tm.DecodeText += time.Since(start)
 	return text, err
 }

@@ -24,7 +24,13 @@ type recordingText struct {
 	bad     atomic.Int32
 }
 
-func (r *recordingText) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Window, req *pipeline.Request) (pipeline.WindowText, error) {
+func (r *recordingText) Start(context.Context, *pipeline.Request) (pipeline.TextSession, error) {
+	return r, nil
+}
+
+func (r *recordingText) Close() {}
+
+func (r *recordingText) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Window) (pipeline.WindowText, error) {
 	id := xdna.JobFrom(ctx)
 	// By the time text decoding runs, this job holds only its encoder buffer.
 	if r.pools.Audio.Held(id) != 0 || r.pools.Mel.Held(id) != 0 || r.pools.EncoderOutput.Held(id) != 1 {
