@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package kernel
+
+const haveAVX2FMA = false
+
+var avx2Kernel = genericKernel

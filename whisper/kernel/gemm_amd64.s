@@ -1,0 +1,412 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// One k-step of the 6x16 AVX2 micro-kernel. ao/bo are byte offsets into the
+// packed A (6 floats per step) and packed B (16 floats per step) panels.
+#define KSTEP6x16(ao, bo) \
+	VMOVUPS bo(DI), Y0; \
+	VMOVUPS bo+32(DI), Y1; \
+	VBROADCASTSS ao(SI), Y2; \
+	VBROADCASTSS ao+4(SI), Y3; \
+	VFMADD231PS Y0, Y2, Y4; \
+	VFMADD231PS Y1, Y2, Y5; \
+	VFMADD231PS Y0, Y3, Y6; \
+	VFMADD231PS Y1, Y3, Y7; \
+	VBROADCASTSS ao+8(SI), Y2; \
+	VBROADCASTSS ao+12(SI), Y3; \
+	VFMADD231PS Y0, Y2, Y8; \
+	VFMADD231PS Y1, Y2, Y9; \
+	VFMADD231PS Y0, Y3, Y10; \
+	VFMADD231PS Y1, Y3, Y11; \
+	VBROADCASTSS ao+16(SI), Y2; \
+	VBROADCASTSS ao+20(SI), Y3; \
+	VFMADD231PS Y0, Y2, Y12; \
+	VFMADD231PS Y1, Y2, Y13; \
+	VFMADD231PS Y0, Y3, Y14; \
+	VFMADD231PS Y1, Y3, Y15
+
+// func sgemm6x16(kc int, a, b, c *float32, ldc, flags int, bias *float32)
+TEXT ·sgemm6x16(SB), NOSPLIT, $0-56
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ   rem
+
+loop4:
+	PREFETCHT0 512(DI)
+	KSTEP6x16(0, 0)
+	KSTEP6x16(24, 64)
+	PREFETCHT0 576(DI)
+	KSTEP6x16(48, 128)
+	KSTEP6x16(72, 192)
+	ADDQ $96, SI
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  loop4
+
+rem:
+	ANDQ $3, CX
+	JZ   done
+
+loop1:
+	KSTEP6x16(0, 0)
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop1
+
+done:
+	MOVQ flags+40(FP), AX
+	TESTQ $2, AX
+	JZ   nobias
+	MOVQ bias+48(FP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+	VADDPS Y0, Y4, Y4
+	VADDPS Y1, Y5, Y5
+	VADDPS Y0, Y6, Y6
+	VADDPS Y1, Y7, Y7
+	VADDPS Y0, Y8, Y8
+	VADDPS Y1, Y9, Y9
+	VADDPS Y0, Y10, Y10
+	VADDPS Y1, Y11, Y11
+	VADDPS Y0, Y12, Y12
+	VADDPS Y1, Y13, Y13
+	VADDPS Y0, Y14, Y14
+	VADDPS Y1, Y15, Y15
+
+nobias:
+	LEAQ (DX)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	LEAQ (R13)(R8*1), R9
+	TESTQ $1, AX
+	JZ   store
+	VADDPS (DX), Y4, Y4
+	VADDPS 32(DX), Y5, Y5
+	VADDPS (R10), Y6, Y6
+	VADDPS 32(R10), Y7, Y7
+	VADDPS (R11), Y8, Y8
+	VADDPS 32(R11), Y9, Y9
+	VADDPS (R12), Y10, Y10
+	VADDPS 32(R12), Y11, Y11
+	VADDPS (R13), Y12, Y12
+	VADDPS 32(R13), Y13, Y13
+	VADDPS (R9), Y14, Y14
+	VADDPS 32(R9), Y15, Y15
+
+store:
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	VMOVUPS Y6, (R10)
+	VMOVUPS Y7, 32(R10)
+	VMOVUPS Y8, (R11)
+	VMOVUPS Y9, 32(R11)
+	VMOVUPS Y10, (R12)
+	VMOVUPS Y11, 32(R12)
+	VMOVUPS Y12, (R13)
+	VMOVUPS Y13, 32(R13)
+	VMOVUPS Y14, (R9)
+	VMOVUPS Y15, 32(R9)
+	VZEROUPPER
+	RET
+
+// One k-step of the direct-A 6x16 kernel: A rows 0-2 are at SI, SI+R8,
+// SI+2*R8 and rows 3-5 at R11, R11+R8, R11+2*R8 (R8 = lda in bytes).
+#define KSTEP6x16D(ao, bo) \
+	VMOVUPS bo(DI), Y0; \
+	VMOVUPS bo+32(DI), Y1; \
+	VBROADCASTSS ao(SI), Y2; \
+	VBROADCASTSS ao(SI)(R8*1), Y3; \
+	VFMADD231PS Y0, Y2, Y4; \
+	VFMADD231PS Y1, Y2, Y5; \
+	VFMADD231PS Y0, Y3, Y6; \
+	VFMADD231PS Y1, Y3, Y7; \
+	VBROADCASTSS ao(SI)(R8*2), Y2; \
+	VBROADCASTSS ao(R11), Y3; \
+	VFMADD231PS Y0, Y2, Y8; \
+	VFMADD231PS Y1, Y2, Y9; \
+	VFMADD231PS Y0, Y3, Y10; \
+	VFMADD231PS Y1, Y3, Y11; \
+	VBROADCASTSS ao(R11)(R8*1), Y2; \
+	VBROADCASTSS ao(R11)(R8*2), Y3; \
+	VFMADD231PS Y0, Y2, Y12; \
+	VFMADD231PS Y1, Y2, Y13; \
+	VFMADD231PS Y0, Y3, Y14; \
+	VFMADD231PS Y1, Y3, Y15
+
+// func sgemm6x16d(kc int, a *float32, lda int, b, c *float32, ldc, flags int, bias *float32, alpha float32)
+TEXT ·sgemm6x16d(SB), NOSPLIT, $0-68
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	LEAQ (SI)(R9*1), R11
+	MOVQ b+24(FP), DI
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R9
+	SHLQ $2, R9
+
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ   rem
+
+loop4:
+	PREFETCHT0 512(DI)
+	KSTEP6x16D(0, 0)
+	KSTEP6x16D(4, 64)
+	PREFETCHT0 576(DI)
+	KSTEP6x16D(8, 128)
+	KSTEP6x16D(12, 192)
+	ADDQ $16, SI
+	ADDQ $16, R11
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  loop4
+
+rem:
+	ANDQ $3, CX
+	JZ   done
+
+loop1:
+	KSTEP6x16D(0, 0)
+	ADDQ $4, SI
+	ADDQ $4, R11
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop1
+
+done:
+	MOVQ flags+48(FP), AX
+	TESTQ $4, AX
+	JZ   noalpha
+	VBROADCASTSS alpha+64(FP), Y0
+	VMULPS Y0, Y4, Y4
+	VMULPS Y0, Y5, Y5
+	VMULPS Y0, Y6, Y6
+	VMULPS Y0, Y7, Y7
+	VMULPS Y0, Y8, Y8
+	VMULPS Y0, Y9, Y9
+	VMULPS Y0, Y10, Y10
+	VMULPS Y0, Y11, Y11
+	VMULPS Y0, Y12, Y12
+	VMULPS Y0, Y13, Y13
+	VMULPS Y0, Y14, Y14
+	VMULPS Y0, Y15, Y15
+
+noalpha:
+	TESTQ $2, AX
+	JZ   nobias
+	MOVQ bias+56(FP), R8
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	VADDPS Y0, Y4, Y4
+	VADDPS Y1, Y5, Y5
+	VADDPS Y0, Y6, Y6
+	VADDPS Y1, Y7, Y7
+	VADDPS Y0, Y8, Y8
+	VADDPS Y1, Y9, Y9
+	VADDPS Y0, Y10, Y10
+	VADDPS Y1, Y11, Y11
+	VADDPS Y0, Y12, Y12
+	VADDPS Y1, Y13, Y13
+	VADDPS Y0, Y14, Y14
+	VADDPS Y1, Y15, Y15
+
+nobias:
+	LEAQ (DX)(R9*1), R10
+	LEAQ (R10)(R9*1), R11
+	LEAQ (R11)(R9*1), R12
+	LEAQ (R12)(R9*1), R13
+	LEAQ (R13)(R9*1), R8
+	TESTQ $1, AX
+	JZ   store
+	VADDPS (DX), Y4, Y4
+	VADDPS 32(DX), Y5, Y5
+	VADDPS (R10), Y6, Y6
+	VADDPS 32(R10), Y7, Y7
+	VADDPS (R11), Y8, Y8
+	VADDPS 32(R11), Y9, Y9
+	VADDPS (R12), Y10, Y10
+	VADDPS 32(R12), Y11, Y11
+	VADDPS (R13), Y12, Y12
+	VADDPS 32(R13), Y13, Y13
+	VADDPS (R8), Y14, Y14
+	VADDPS 32(R8), Y15, Y15
+
+store:
+	VMOVUPS Y4, (DX)
+	VMOVUPS Y5, 32(DX)
+	VMOVUPS Y6, (R10)
+	VMOVUPS Y7, 32(R10)
+	VMOVUPS Y8, (R11)
+	VMOVUPS Y9, 32(R11)
+	VMOVUPS Y10, (R12)
+	VMOVUPS Y11, 32(R12)
+	VMOVUPS Y12, (R13)
+	VMOVUPS Y13, 32(R13)
+	VMOVUPS Y14, (R8)
+	VMOVUPS Y15, 32(R8)
+	VZEROUPPER
+	RET
+
+// TRANSPOSE8 transposes the 8x8 block held in Y0..Y7 (rows) into Y8..Y15
+// (columns), clobbering Y0..Y7.
+#define TRANSPOSE8 \
+	VUNPCKLPS Y1, Y0, Y8; \
+	VUNPCKHPS Y1, Y0, Y9; \
+	VUNPCKLPS Y3, Y2, Y10; \
+	VUNPCKHPS Y3, Y2, Y11; \
+	VUNPCKLPS Y5, Y4, Y12; \
+	VUNPCKHPS Y5, Y4, Y13; \
+	VUNPCKLPS Y7, Y6, Y14; \
+	VUNPCKHPS Y7, Y6, Y15; \
+	VSHUFPS $0x44, Y10, Y8, Y0; \
+	VSHUFPS $0xEE, Y10, Y8, Y1; \
+	VSHUFPS $0x44, Y11, Y9, Y2; \
+	VSHUFPS $0xEE, Y11, Y9, Y3; \
+	VSHUFPS $0x44, Y14, Y12, Y4; \
+	VSHUFPS $0xEE, Y14, Y12, Y5; \
+	VSHUFPS $0x44, Y15, Y13, Y6; \
+	VSHUFPS $0xEE, Y15, Y13, Y7; \
+	VPERM2F128 $0x20, Y4, Y0, Y8; \
+	VPERM2F128 $0x20, Y5, Y1, Y9; \
+	VPERM2F128 $0x20, Y6, Y2, Y10; \
+	VPERM2F128 $0x20, Y7, Y3, Y11; \
+	VPERM2F128 $0x31, Y4, Y0, Y12; \
+	VPERM2F128 $0x31, Y5, Y1, Y13; \
+	VPERM2F128 $0x31, Y6, Y2, Y14; \
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+// LOAD8(A, B) loads 8 consecutive floats from rows A, A+ld, A+2ld, A+3ld,
+// B, B+ld, B+2ld, B+3ld into Y0..Y7 (R8 = ld bytes, R9 = 3*ld bytes).
+#define LOAD8(A, B) \
+	VMOVUPS (A), Y0; \
+	VMOVUPS (A)(R8*1), Y1; \
+	VMOVUPS (A)(R8*2), Y2; \
+	VMOVUPS (A)(R9*1), Y3; \
+	VMOVUPS (B), Y4; \
+	VMOVUPS (B)(R8*1), Y5; \
+	VMOVUPS (B)(R8*2), Y6; \
+	VMOVUPS (B)(R9*1), Y7
+
+// STORE8(off) stores the transposed columns Y8..Y15 as rows p..p+7 of a
+// 16-wide panel, at byte offset off within each row.
+#define STORE8(off) \
+	VMOVUPS Y8, off(DI); \
+	VMOVUPS Y9, off+64(DI); \
+	VMOVUPS Y10, off+128(DI); \
+	VMOVUPS Y11, off+192(DI); \
+	VMOVUPS Y12, off+256(DI); \
+	VMOVUPS Y13, off+320(DI); \
+	VMOVUPS Y14, off+384(DI); \
+	VMOVUPS Y15, off+448(DI)
+
+// func pack16TAVX2(dst, src *float32, ld, kc int)
+// dst[p*16+r] = src[r*ld+p] for r < 16, p < kc (kc a multiple of 8).
+TEXT ·pack16TAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	LEAQ (SI)(R8*4), R10
+	LEAQ (R10)(R8*4), R11
+	LEAQ (R11)(R8*4), R12
+	MOVQ kc+24(FP), CX
+	SHRQ $3, CX
+	JZ   done
+
+loop:
+	LOAD8(SI, R10)
+	TRANSPOSE8
+	STORE8(0)
+	LOAD8(R11, R12)
+	TRANSPOSE8
+	STORE8(32)
+	ADDQ $32, SI
+	ADDQ $32, R10
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $512, DI
+	DECQ CX
+	JNZ  loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func transpose8AVX2(dst *float32, ldd int, src *float32, lds, nb int)
+// For b < nb, the 8×8 block src[r*lds + 8b + c] (r, c < 8) is written
+// transposed to dst[(8b+c)*ldd + r].
+TEXT ·transpose8AVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R13
+	SHLQ $2, R13
+	LEAQ (R13)(R13*2), DX
+	LEAQ (DI)(R13*4), R11
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	LEAQ (SI)(R8*4), R10
+	MOVQ nb+32(FP), CX
+	TESTQ CX, CX
+	JZ   done
+
+loop:
+	LOAD8(SI, R10)
+	TRANSPOSE8
+	VMOVUPS Y8, (DI)
+	VMOVUPS Y9, (DI)(R13*1)
+	VMOVUPS Y10, (DI)(R13*2)
+	VMOVUPS Y11, (DI)(DX*1)
+	VMOVUPS Y12, (R11)
+	VMOVUPS Y13, (R11)(R13*1)
+	VMOVUPS Y14, (R11)(R13*2)
+	VMOVUPS Y15, (R11)(DX*1)
+	ADDQ $32, SI
+	ADDQ $32, R10
+	LEAQ (DI)(R13*8), DI
+	LEAQ (R11)(R13*8), R11
+	DECQ CX
+	JNZ  loop
+
+done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,423 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func dotAVX2(a, b *float32, n int) float32
+TEXT ·dotAVX2(SB), NOSPLIT, $0-28
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ CX, BX
+	SHRQ $5, BX
+	JZ   tail8
+
+loop32:
+	VMOVUPS (SI), Y4
+	VMOVUPS 32(SI), Y5
+	VMOVUPS 64(SI), Y6
+	VMOVUPS 96(SI), Y7
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS 32(DI), Y5, Y1
+	VFMADD231PS 64(DI), Y6, Y2
+	VFMADD231PS 96(DI), Y7, Y3
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ BX
+	JNZ  loop32
+
+tail8:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ   reduce
+
+loop8:
+	VMOVUPS (SI), Y4
+	VFMADD231PS (DI), Y4, Y0
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loop8
+
+reduce:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+	VZEROUPPER
+	MOVSS X0, ret+24(FP)
+	RET
+
+// func dot4AVX2(a, b *float32, ldb, n int, out *[4]float32)
+TEXT ·dot4AVX2(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ ldb+16(FP), R8
+	SHLQ $2, R8
+	MOVQ n+24(FP), CX
+	LEAQ (DI)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (R10)(R8*1), R11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ CX, BX
+	SHRQ $4, BX
+	JZ   tail
+
+loop16:
+	VMOVUPS (SI), Y8
+	VMOVUPS 32(SI), Y9
+	VFMADD231PS (DI), Y8, Y0
+	VFMADD231PS (R9), Y8, Y1
+	VFMADD231PS (R10), Y8, Y2
+	VFMADD231PS (R11), Y8, Y3
+	VFMADD231PS 32(DI), Y9, Y4
+	VFMADD231PS 32(R9), Y9, Y5
+	VFMADD231PS 32(R10), Y9, Y6
+	VFMADD231PS 32(R11), Y9, Y7
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, R9
+	ADDQ $64, R10
+	ADDQ $64, R11
+	DECQ BX
+	JNZ  loop16
+
+tail:
+	TESTQ $8, CX
+	JZ    reduce
+	VMOVUPS (SI), Y8
+	VFMADD231PS (DI), Y8, Y0
+	VFMADD231PS (R9), Y8, Y1
+	VFMADD231PS (R10), Y8, Y2
+	VFMADD231PS (R11), Y8, Y3
+
+reduce:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	MOVQ out+32(FP), AX
+	VMOVUPS X0, (AX)
+	VZEROUPPER
+	RET
+
+// func axpyAVX2(alpha float32, x, y *float32, n int)
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
+	VBROADCASTSS alpha+0(FP), Y0
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), DI
+	MOVQ n+24(FP), CX
+	MOVQ CX, BX
+	SHRQ $5, BX
+	JZ   tail8
+
+loop32:
+	VMOVUPS (DI), Y1
+	VMOVUPS 32(DI), Y2
+	VMOVUPS 64(DI), Y3
+	VMOVUPS 96(DI), Y4
+	VFMADD231PS (SI), Y0, Y1
+	VFMADD231PS 32(SI), Y0, Y2
+	VFMADD231PS 64(SI), Y0, Y3
+	VFMADD231PS 96(SI), Y0, Y4
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y2, 32(DI)
+	VMOVUPS Y3, 64(DI)
+	VMOVUPS Y4, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ BX
+	JNZ  loop32
+
+tail8:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ   done
+
+loop8:
+	VMOVUPS (DI), Y1
+	VFMADD231PS (SI), Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loop8
+
+done:
+	VZEROUPPER
+	RET
+
+// func addAVX2(dst, src *float32, n int)
+TEXT ·addAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ CX, BX
+	SHRQ $5, BX
+	JZ   tail8
+
+loop32:
+	VMOVUPS (DI), Y1
+	VMOVUPS 32(DI), Y2
+	VMOVUPS 64(DI), Y3
+	VMOVUPS 96(DI), Y4
+	VADDPS (SI), Y1, Y1
+	VADDPS 32(SI), Y2, Y2
+	VADDPS 64(SI), Y3, Y3
+	VADDPS 96(SI), Y4, Y4
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y2, 32(DI)
+	VMOVUPS Y3, 64(DI)
+	VMOVUPS Y4, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ BX
+	JNZ  loop32
+
+tail8:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ   done
+
+loop8:
+	VMOVUPS (DI), Y1
+	VADDPS (SI), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loop8
+
+done:
+	VZEROUPPER
+	RET
+
+// func scaleAVX2(x *float32, n int, s float32)
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), DI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS s+16(FP), Y0
+	MOVQ CX, BX
+	SHRQ $5, BX
+	JZ   tail8
+
+loop32:
+	VMULPS (DI), Y0, Y1
+	VMULPS 32(DI), Y0, Y2
+	VMULPS 64(DI), Y0, Y3
+	VMULPS 96(DI), Y0, Y4
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y2, 32(DI)
+	VMOVUPS Y3, 64(DI)
+	VMOVUPS Y4, 96(DI)
+	ADDQ $128, DI
+	DECQ BX
+	JNZ  loop32
+
+tail8:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ   done
+
+loop8:
+	VMULPS (DI), Y0, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loop8
+
+done:
+	VZEROUPPER
+	RET
+
+// func dotsAVX2(q, k *float32, ldk, d, nrows int, out *float32)
+// out[j] = Σ_p q[p]·k[j*ldk+p] for j < nrows (a multiple of 8), p < d (a
+// multiple of 8). Eight rows are processed together and reduced with a
+// horizontal-add tree into one vector of eight results.
+TEXT ·dotsAVX2(SB), NOSPLIT, $0-48
+	MOVQ q+0(FP), SI
+	MOVQ k+8(FP), DI
+	MOVQ ldk+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ d+24(FP), R10
+	MOVQ nrows+32(FP), R11
+	MOVQ out+40(FP), DX
+	SHRQ $3, R11
+	JZ   done
+
+rows8:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ SI, AX
+	MOVQ DI, BX
+	LEAQ (DI)(R8*4), R12
+	MOVQ R10, CX
+	SHRQ $3, CX
+	JZ   reduce
+
+cols:
+	VMOVUPS (AX), Y8
+	VFMADD231PS (BX), Y8, Y0
+	VFMADD231PS (BX)(R8*1), Y8, Y1
+	VFMADD231PS (BX)(R8*2), Y8, Y2
+	VFMADD231PS (BX)(R9*1), Y8, Y3
+	VFMADD231PS (R12), Y8, Y4
+	VFMADD231PS (R12)(R8*1), Y8, Y5
+	VFMADD231PS (R12)(R8*2), Y8, Y6
+	VFMADD231PS (R12)(R9*1), Y8, Y7
+	ADDQ $32, AX
+	ADDQ $32, BX
+	ADDQ $32, R12
+	DECQ CX
+	JNZ  cols
+
+reduce:
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y5, Y4, Y4
+	VHADDPS Y7, Y6, Y6
+	VHADDPS Y2, Y0, Y0
+	VHADDPS Y6, Y4, Y4
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y9
+	VADDPS Y9, Y8, Y8
+	VMOVUPS Y8, (DX)
+	ADDQ $32, DX
+	LEAQ (DI)(R8*8), DI
+	DECQ R11
+	JNZ  rows8
+
+done:
+	VZEROUPPER
+	RET
+
+// func gemvTAVX2(y, p, v *float32, ldv, nrows, ncols int)
+// y[c] = Σ_j p[j]·v[j*ldv+c] for c < ncols (a multiple of 8), j < nrows.
+TEXT ·gemvTAVX2(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DX
+	MOVQ p+8(FP), SI
+	MOVQ v+16(FP), DI
+	MOVQ ldv+24(FP), R8
+	SHLQ $2, R8
+	MOVQ nrows+32(FP), R9
+	MOVQ ncols+40(FP), R10
+
+chunk32:
+	CMPQ R10, $32
+	JLT  chunk8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ SI, AX
+	MOVQ DI, BX
+	MOVQ R9, CX
+	SHRQ $1, CX
+	JZ   c32tail
+
+c32loop:
+	VBROADCASTSS (AX), Y8
+	VBROADCASTSS 4(AX), Y9
+	VFMADD231PS (BX), Y8, Y0
+	VFMADD231PS 32(BX), Y8, Y1
+	VFMADD231PS 64(BX), Y8, Y2
+	VFMADD231PS 96(BX), Y8, Y3
+	VFMADD231PS (BX)(R8*1), Y9, Y4
+	VFMADD231PS 32(BX)(R8*1), Y9, Y5
+	VFMADD231PS 64(BX)(R8*1), Y9, Y6
+	VFMADD231PS 96(BX)(R8*1), Y9, Y7
+	ADDQ $8, AX
+	LEAQ (BX)(R8*2), BX
+	DECQ CX
+	JNZ  c32loop
+
+c32tail:
+	TESTQ $1, R9
+	JZ    c32store
+	VBROADCASTSS (AX), Y8
+	VFMADD231PS (BX), Y8, Y0
+	VFMADD231PS 32(BX), Y8, Y1
+	VFMADD231PS 64(BX), Y8, Y2
+	VFMADD231PS 96(BX), Y8, Y3
+
+c32store:
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ $128, DX
+	ADDQ $128, DI
+	SUBQ $32, R10
+	JMP  chunk32
+
+chunk8:
+	CMPQ R10, $8
+	JLT  done
+	VXORPS Y0, Y0, Y0
+	VXORPS Y4, Y4, Y4
+	MOVQ SI, AX
+	MOVQ DI, BX
+	MOVQ R9, CX
+	SHRQ $1, CX
+	JZ   c8tail
+
+c8loop:
+	VBROADCASTSS (AX), Y8
+	VBROADCASTSS 4(AX), Y9
+	VFMADD231PS (BX), Y8, Y0
+	VFMADD231PS (BX)(R8*1), Y9, Y4
+	ADDQ $8, AX
+	LEAQ (BX)(R8*2), BX
+	DECQ CX
+	JNZ  c8loop
+
+c8tail:
+	TESTQ $1, R9
+	JZ    c8store
+	VBROADCASTSS (AX), Y8
+	VFMADD231PS (BX), Y8, Y0
+
+c8store:
+	VADDPS Y4, Y0, Y0
+	VMOVUPS Y0, (DX)
+	ADDQ $32, DX
+	ADDQ $32, DI
+	SUBQ $8, R10
+	JMP  chunk8
+
+done:
+	VZEROUPPER
+	RET
