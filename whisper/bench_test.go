@@ -1,0 +1,64 @@
+package whisper_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/xdna-worker/xdna-worker/ggml"
+	"github.com/xdna-worker/xdna-worker/whisper/whispertest"
+)
+
+func benchEncoder(b *testing.B, d whispertest.Dims) {
+	m, _ := randomModel(b, d, ggml.F32)
+	mel := randomMel(m)
+	out := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
+	enc := m.NewEncoder()
+	ctx := context.Background()
+	if err := enc.Encode(ctx, mel, out); err != nil { // warm the workspace pool
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := enc.Encode(ctx, mel, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/window")
+}
+
+// One 30 s window through the encoder. whisper.cpp on this machine, 2
+// threads, F32: tiny ≈ 0.66–0.71 s, base ≈ 1.44 s.
+func BenchmarkEncoderTiny(b *testing.B) { benchEncoder(b, whispertest.Tiny) }
+func BenchmarkEncoderBase(b *testing.B) { benchEncoder(b, whispertest.Base) }
+
+func benchDecoderToken(b *testing.B, d whispertest.Dims) {
+	m, _ := randomModel(b, d, ggml.F32)
+	enc := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
+	if err := m.NewEncoder().Encode(context.Background(), randomMel(m), enc); err != nil {
+		b.Fatal(err)
+	}
+	dec := m.NewDecoder()
+	if err := dec.SetAudio(context.Background(), enc); err != nil {
+		b.Fatal(err)
+	}
+	prompt := []int{m.Tok.SOT(), m.Tok.NoTimestamps()}
+	if _, err := dec.Forward(prompt); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	tok := 220
+	for i := 0; b.Loop(); i++ {
+		if dec.Len() >= 64 {
+			dec.Truncate(len(prompt))
+		}
+		if _, err := dec.Forward([]int{tok}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/token")
+}
+
+// One decoder step (self-attention over ≤ 64 cached tokens, cross-attention
+// over 1500 frames, logits over the vocabulary).
+func BenchmarkDecoderTokenTiny(b *testing.B) { benchDecoderToken(b, whispertest.Tiny) }
+func BenchmarkDecoderTokenBase(b *testing.B) { benchDecoderToken(b, whispertest.Base) }

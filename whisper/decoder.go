@@ -1,0 +1,148 @@
+package whisper
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/xdna-worker/xdna-worker/whisper/kernel"
+)
+
+// Decoder is the text decoder of one job: the cross-attention keys and
+// values of the current window, computed once per window, and the
+// self-attention KV cache of the tokens decoded so far. It is not safe for
+// concurrent use; each job takes its own (see Model.NewDecoder).
+type Decoder struct {
+	m        *Model
+	crossK   [][]float32 // per layer [n_audio_ctx][d]
+	crossV   [][]float32
+	selfK    [][]float32 // per layer [n_text_ctx][d]
+	selfV    [][]float32
+	n        int // tokens in the self-attention cache
+	x, h, q  []float32
+	k, v     []float32
+	attn, ff []float32
+	scratch  []float32
+	logits   []float32 // [n_vocab] of the last token
+}
+
+// NewDecoder allocates a decoder's caches: about (2·n_audio_ctx +
+// 2·n_text_ctx)·n_text_state·n_text_layer floats.
+func (m *Model) NewDecoder() *Decoder {
+	h := m.H
+	d, nt := h.NTextState, h.NTextCtx
+	dec := &Decoder{m: m}
+	for range h.NTextLayer {
+		dec.crossK = append(dec.crossK, make([]float32, h.NAudioCtx*d))
+		dec.crossV = append(dec.crossV, make([]float32, h.NAudioCtx*d))
+		dec.selfK = append(dec.selfK, make([]float32, nt*d))
+		dec.selfV = append(dec.selfV, make([]float32, nt*d))
+	}
+	dec.x = make([]float32, nt*d)
+	dec.h = make([]float32, nt*d)
+	dec.q = make([]float32, nt*d)
+	dec.k = make([]float32, nt*d)
+	dec.v = make([]float32, nt*d)
+	dec.attn = make([]float32, nt*d)
+	dec.ff = make([]float32, nt*4*d)
+	// Attention scratch for decoding one token at a time; longer prompts
+	// take the kernel's pooled buffers.
+	dh := d / h.NTextHead
+	dec.scratch = make([]float32, max(kernel.AttentionScratchSize(1, nt, h.NTextHead, dh), kernel.AttentionScratchSize(1, h.NAudioCtx, h.NTextHead, dh)))
+	dec.logits = make([]float32, h.NVocab)
+	return dec
+}
+
+// SetAudio computes the cross-attention keys and values of a window's
+// encoder output and clears the token cache.
+func (dec *Decoder) SetAudio(ctx context.Context, enc []float32) error {
+	h := dec.m.H
+	if len(enc) < h.NAudioCtx*h.NAudioState {
+		return fmt.Errorf("whisper: encoder output has %d values, want %d", len(enc), h.NAudioCtx*h.NAudioState)
+	}
+	for i := range dec.m.dec {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b := &dec.m.dec[i]
+		b.crossAttn.key.apply(dec.crossK[i], enc, h.NAudioCtx)
+		b.crossAttn.value.apply(dec.crossV[i], enc, h.NAudioCtx)
+	}
+	dec.n = 0
+	return nil
+}
+
+// Reset clears the token cache, keeping the audio.
+func (dec *Decoder) Reset() { dec.n = 0 }
+
+// Len is the number of tokens in the cache.
+func (dec *Decoder) Len() int { return dec.n }
+
+// Truncate drops cached tokens beyond n.
+func (dec *Decoder) Truncate(n int) { dec.n = min(dec.n, max(n, 0)) }
+
+// Forward appends tokens to the cache and returns the logits after the last
+// one (valid until the next call).
+func (dec *Decoder) Forward(tokens []int) ([]float32, error) {
+	m := dec.m
+	h := m.H
+	d, nt := h.NTextState, len(tokens)
+	if nt == 0 {
+		return nil, fmt.Errorf("whisper: no tokens to decode")
+	}
+	if dec.n+nt > h.NTextCtx {
+		return nil, fmt.Errorf("whisper: %d tokens exceed the text context of %d", dec.n+nt, h.NTextCtx)
+	}
+	x := dec.x[:nt*d]
+	for i, t := range tokens {
+		if t < 0 || t >= h.NVocab {
+			return nil, fmt.Errorf("whisper: token %d out of range", t)
+		}
+		row := x[i*d : i*d+d]
+		copy(row, m.tokEmb[t*d:t*d+d])
+		kernel.Add(row, m.decPos[(dec.n+i)*d:(dec.n+i+1)*d])
+	}
+	dh := d / h.NTextHead
+	past := dec.n
+	for i := range m.dec {
+		b := &m.dec[i]
+		hb := dec.h[:nt*d]
+		// Causal self-attention over the cache plus the new tokens.
+		copy(hb, x)
+		kernel.LayerNorm(hb, nt, d, b.attnLN.w, b.attnLN.b, lnEps)
+		b.attn.query.apply(dec.q, hb, nt)
+		b.attn.key.apply(dec.selfK[i][past*d:], hb, nt)
+		b.attn.value.apply(dec.selfV[i][past*d:], hb, nt)
+		kernel.Attention(dec.attn[:nt*d], dec.q[:nt*d], dec.selfK[i][:(past+nt)*d], dec.selfV[i][:(past+nt)*d], nt, past+nt, h.NTextHead, dh, true, dec.scratchFor(nt))
+		b.attn.out.apply(hb, dec.attn, nt)
+		kernel.Add(x, hb)
+		// Cross-attention over the window's audio.
+		copy(hb, x)
+		kernel.LayerNorm(hb, nt, d, b.crossAttnLN.w, b.crossAttnLN.b, lnEps)
+		b.crossAttn.query.apply(dec.q, hb, nt)
+		kernel.Attention(dec.attn[:nt*d], dec.q[:nt*d], dec.crossK[i], dec.crossV[i], nt, h.NAudioCtx, h.NTextHead, dh, false, dec.scratchFor(nt))
+		b.crossAttn.out.apply(hb, dec.attn, nt)
+		kernel.Add(x, hb)
+		// MLP.
+		copy(hb, x)
+		kernel.LayerNorm(hb, nt, d, b.mlpLN.w, b.mlpLN.b, lnEps)
+		b.mlp.fc1.apply(dec.ff, hb, nt)
+		kernel.GELU(dec.ff[:nt*4*d])
+		b.mlp.fc2.apply(hb, dec.ff, nt)
+		kernel.Add(x, hb)
+	}
+	dec.n += nt
+	last := dec.h[:d]
+	copy(last, x[(nt-1)*d:nt*d])
+	kernel.LayerNorm(last, 1, d, m.lnDec.w, m.lnDec.b, lnEps)
+	kernel.MatMulT(dec.logits, last, m.tokEmb, 1, h.NVocab, d)
+	return dec.logits, nil
+}
+
+// scratchFor returns the attention scratch for nt queries: the decoder's own
+// for single tokens, nil (the kernel's pool) for prompts.
+func (dec *Decoder) scratchFor(nt int) []float32 {
+	if nt == 1 {
+		return dec.scratch
+	}
+	return nil
+}

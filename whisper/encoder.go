@@ -1,0 +1,132 @@
+package whisper
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/xdna-worker/xdna-worker/whisper/kernel"
+	"github.com/xdna-worker/xdna-worker/xdna"
+)
+
+const lnEps = 1e-5
+
+// Encoder runs the Whisper audio encoder on the CPU. It is the cpu driver of
+// xdna.Device: Encode takes one 30 s log-mel window (n_mels × 3000) and
+// writes n_audio_ctx × n_audio_state floats. Safe for concurrent use; each
+// concurrent call takes a workspace from a pool, so steady-state calls
+// allocate nothing large.
+type Encoder struct {
+	m    *Model
+	work sync.Pool // *encoderWork
+}
+
+// encoderWork is the scratch of one encode.
+type encoderWork struct {
+	c1, c1t    []float32 // conv1 output [3000][d] and its transpose [d][3000]
+	h, q, k, v []float32 // [ctx][d]
+	attn       []float32 // [ctx][d]
+	ff         []float32 // [ctx][4d]
+	scratch    []float32 // attention scores
+}
+
+// NewEncoder returns the model's CPU encoder.
+func (m *Model) NewEncoder() *Encoder {
+	e := &Encoder{m: m}
+	e.work.New = func() any {
+		d, n := m.H.NAudioState, m.H.NAudioCtx
+		frames := 2 * n
+		return &encoderWork{
+			c1: make([]float32, frames*d), c1t: make([]float32, frames*d),
+			h: make([]float32, n*d), q: make([]float32, n*d), k: make([]float32, n*d), v: make([]float32, n*d),
+			attn: make([]float32, n*d), ff: make([]float32, n*4*d),
+			scratch: make([]float32, kernel.AttentionScratchSize(n, n, m.H.NAudioHead, d/m.H.NAudioHead)),
+		}
+	}
+	return e
+}
+
+// Name returns "cpu".
+func (e *Encoder) Name() string { return xdna.DriverCPU }
+
+// Close does nothing; the model is shared.
+func (e *Encoder) Close() error { return nil }
+
+// Encode runs the encoder on mel into out.
+func (e *Encoder) Encode(ctx context.Context, mel, out []float32) error {
+	h := e.m.H
+	d, n, frames := h.NAudioState, h.NAudioCtx, 2*h.NAudioCtx
+	if len(mel) < h.NMels*frames {
+		return fmt.Errorf("whisper: mel has %d values, want %d×%d", len(mel), h.NMels, frames)
+	}
+	if len(out) < n*d {
+		return fmt.Errorf("whisper: encoder output has %d values, want %d×%d", len(out), n, d)
+	}
+	w := e.work.Get().(*encoderWork)
+	defer e.work.Put(w)
+	m := e.m
+	x := out[:n*d]
+
+	// conv1 (k3, s1, p1) + GELU → [3000][d]; conv2 (k3, s2, p1) + GELU → [1500][d].
+	kernel.Conv1D(w.c1, mel[:h.NMels*frames], m.conv1W, m.conv1B, h.NMels, d, frames, 3, 1, 1)
+	kernel.GELU(w.c1)
+	transpose(w.c1t, w.c1, frames, d)
+	kernel.Conv1D(x, w.c1t, m.conv2W, m.conv2B, d, d, frames, 3, 2, 1)
+	kernel.GELU(x)
+	kernel.Add(x, m.encPos[:n*d])
+
+	dh := d / h.NAudioHead
+	for i := range m.enc {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b := &m.enc[i]
+		// Self-attention, pre-LN.
+		copy(w.h, x)
+		kernel.LayerNorm(w.h, n, d, b.attnLN.w, b.attnLN.b, lnEps)
+		b.attn.query.apply(w.q, w.h, n)
+		b.attn.key.apply(w.k, w.h, n)
+		b.attn.value.apply(w.v, w.h, n)
+		kernel.Attention(w.attn, w.q, w.k, w.v, n, n, h.NAudioHead, dh, false, w.scratch)
+		b.attn.out.apply(w.h, w.attn, n)
+		kernel.Add(x, w.h)
+		// MLP, pre-LN.
+		copy(w.h, x)
+		kernel.LayerNorm(w.h, n, d, b.mlpLN.w, b.mlpLN.b, lnEps)
+		b.mlp.fc1.apply(w.ff, w.h, n)
+		kernel.GELU(w.ff)
+		b.mlp.fc2.apply(w.h, w.ff, n)
+		kernel.Add(x, w.h)
+	}
+	kernel.LayerNorm(x, n, d, m.lnPost.w, m.lnPost.b, lnEps)
+	return ctx.Err()
+}
+
+// apply computes dst[rows][out] = x[rows][in]·Wᵀ (+ b).
+func (l *linear) apply(dst, x []float32, rows int) {
+	if l.b != nil {
+		kernel.MatMulTBias(dst[:rows*l.out], x[:rows*l.in], l.w, l.b, rows, l.out, l.in)
+		return
+	}
+	kernel.MatMulT(dst[:rows*l.out], x[:rows*l.in], l.w, rows, l.out, l.in)
+}
+
+// transpose writes src [rows][cols] into dst [cols][rows].
+func transpose(dst, src []float32, rows, cols int) {
+	const blk = 32
+	for r0 := 0; r0 < rows; r0 += blk {
+		r1 := min(r0+blk, rows)
+		for c0 := 0; c0 < cols; c0 += blk {
+			c1 := min(c0+blk, cols)
+			for r := r0; r < r1; r++ {
+				row := src[r*cols : r*cols+cols]
+				for c := c0; c < c1; c++ {
+					dst[c*rows+r] = row[c]
+				}
+			}
+		}
+	}
+}
+
+var _ = math.Sqrt
