@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -15,12 +17,14 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/xdna-worker/xdna-worker/ggml"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/queue/natstest"
 	"github.com/xdna-worker/xdna-worker/storage"
 	"github.com/xdna-worker/xdna-worker/storage/miniotest"
+	"github.com/xdna-worker/xdna-worker/whisper/whispertest"
 	"github.com/xdna-worker/xdna-worker/worker"
 )
 
@@ -204,4 +208,22 @@ var _ = fmt.Sprintf
 
 func logJSON(w io.Writer, v any) {
 	slog.New(slog.NewJSONHandler(w, nil)).Info("config", "config", v)
+}
+
+// randomModelFile writes a small random-weight Whisper model (real
+// vocabulary size, 64-wide single layers) and returns its path.
+func randomModelFile(t *testing.T) string {
+	t.Helper()
+	d := whispertest.Dims{NVocab: 51864, NAudioCtx: 1500, NAudioState: 64, NAudioHead: 2, NAudioLayer: 1,
+		NTextCtx: 448, NTextState: 64, NTextHead: 2, NTextLayer: 1, NMels: 80}
+	p := filepath.Join(t.TempDir(), "random-64x1.bin")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := whispertest.WriteModel(f, whispertest.SyntheticHeader(d), d, ggml.F32, whispertest.RandomValue); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

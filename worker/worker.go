@@ -18,6 +18,7 @@ import (
 	"github.com/xdna-worker/xdna-worker/pipeline"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
+	"github.com/xdna-worker/xdna-worker/whisper"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
 
@@ -47,8 +48,8 @@ type Worker struct {
 
 // Open connects to the broker and storage, provisions the streams, sizes the
 // pools and opens the device. Close releases what Open acquired.
-func Open(ctx context.Context, cfg Config, log *slog.Logger) (w *Worker, err error) {
-	w = &Worker{cfg: cfg, log: log}
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Worker, err error) {
+	w := &Worker{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
 			w.Close()
@@ -77,10 +78,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (w *Worker, err err
 	return w, nil
 }
 
-// openModel sizes the pools and opens the device. Without a model the
-// worker runs the sim device with base-model dimensions.
+// openModel loads the model (if any), sizes the pools and opens the
+// device. Without a model the worker runs the sim device with base-model
+// dimensions.
 func (w *Worker) openModel() error {
 	dims := xdna.DefaultDims
+	filters := pipeline.MelFilters(dims.NMels)
 	device := w.cfg.Device
 	if device == "auto" {
 		device = xdna.DriverCPU
@@ -89,6 +92,17 @@ func (w *Worker) openModel() error {
 			w.log.Info("no WHISPER_MODEL configured: using the sim device (NPU timing model, empty transcripts)")
 		}
 	}
+	var model *whisper.Model
+	if w.cfg.WhisperModel != "" {
+		var err error
+		if model, err = whisper.Load(w.cfg.WhisperModel); err != nil {
+			return err
+		}
+		dims, filters, w.model = model.Dims(), model.Filters, model.Name
+		w.log.Info("model loaded", "model", model.Name, "load_ms", model.LoadTime.Milliseconds(),
+			"weights_mb", model.Bytes>>20, "n_audio_state", model.H.NAudioState, "n_audio_layer", model.H.NAudioLayer,
+			"n_text_layer", model.H.NTextLayer, "multilingual", model.Tok.Multilingual())
+	}
 	switch device {
 	case xdna.DriverSim:
 		sim, err := xdna.NewSim(time.Duration(w.cfg.SimWindowMS)*time.Millisecond, w.cfg.SimContexts)
@@ -96,21 +110,32 @@ func (w *Worker) openModel() error {
 			return err
 		}
 		w.dev = sim
+	case xdna.DriverCPU:
+		if model == nil {
+			return errors.New("XDNA_DEVICE=cpu needs WHISPER_MODEL (a whisper.cpp ggml model file)")
+		}
 	default:
-		return fmt.Errorf("XDNA_DEVICE=%s: %w in this build (the %s driver is not implemented yet; use sim)", device, xdna.ErrNoDevice, device)
+		return fmt.Errorf("XDNA_DEVICE=%s: %w in this build (the %s driver needs the xrt build tag and AMD XRT)", device, xdna.ErrNoDevice, device)
 	}
 	pools, err := xdna.NewPools(dims, w.cfg.Pools())
 	if err != nil {
 		return err
 	}
 	w.pools = pools
-	mel, err := pipeline.NewMel(pipeline.MelFilters(dims.NMels), dims.NMels)
+	opts := []pipeline.Option{pipeline.WithMaxDuration(time.Duration(w.cfg.MaxAudioDuration)), pipeline.WithTempDir(w.cfg.TempDir)}
+	if device == xdna.DriverCPU {
+		tr, err := model.Transcriber(pools, whisper.Options{}, opts...)
+		if err != nil {
+			return err
+		}
+		w.tr, w.dev = tr, tr.Device()
+		return nil
+	}
+	mel, err := pipeline.NewMel(filters, dims.NMels)
 	if err != nil {
 		return err
 	}
-	w.tr = pipeline.NewTranscriber(pools, w.dev, mel,
-		pipeline.WithMaxDuration(time.Duration(w.cfg.MaxAudioDuration)),
-		pipeline.WithTempDir(w.cfg.TempDir))
+	w.tr = pipeline.NewTranscriber(pools, w.dev, mel, opts...)
 	return nil
 }
 

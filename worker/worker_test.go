@@ -360,3 +360,18 @@ func waitFor(t *testing.T, timeout time.Duration, cond func() bool) {
 
 var _ = sync.Mutex{}
 var _ jetstream.Msg
+
+// With a model, the worker runs the real Whisper pipeline on the cpu device.
+func TestCPUDeviceEndToEnd(t *testing.T) {
+	e := newEnv(t)
+	model := randomModelFile(t)
+	e.startWorker(map[string]string{"XDNA_DEVICE": "auto", "WHISPER_MODEL": model})
+	e.submit(&job.Job{ID: "cpu-1", Audio: e.put("tone.wav", tone(4)), Language: "en"})
+	r := e.results(1, 2*time.Minute)["cpu-1"][0]
+	if r.Status != job.StatusSucceeded || r.Device != "cpu" || r.Model != "random-64x1" || r.Language != "en" || r.DurationS != 4 {
+		t.Fatalf("%s", mustJSON(r))
+	}
+	if r.TimingsMS["encode"] <= 0 && r.TimingsMS["decode_text"] <= 0 {
+		t.Fatalf("no model time recorded: %v", r.TimingsMS)
+	}
+}

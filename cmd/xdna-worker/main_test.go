@@ -400,3 +400,17 @@ func waitUntil(t *testing.T, timeout time.Duration, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// A model file that is not a Whisper model stops the worker at start-up
+// with exit status 2 and a message naming the file.
+func TestBadModelExits2(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "ggml-broken.bin")
+	os.WriteFile(bad, []byte("GGUF\x03\x00\x00\x00rest"), 0o644)
+	cmd := exec.Command(binary)
+	cmd.Env = []string{"WHISPER_MODEL=" + bad, "XDNA_DEVICE=cpu", "PATH=" + os.Getenv("PATH"), "LOG_FORMAT=text"}
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !bytes.Contains(out, []byte("ggml-broken.bin")) || !bytes.Contains(out, []byte("GGUF")) {
+		t.Fatalf("exit %v, want 2 naming the file\n%s", err, out)
+	}
+}

@@ -30,6 +30,7 @@ import (
 	"github.com/xdna-worker/xdna-worker/pipeline"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
+	"github.com/xdna-worker/xdna-worker/whisper"
 )
 
 const usage = `usage: xdnactl <command> [flags]
@@ -38,6 +39,9 @@ commands:
   submit [--wait] [--bucket B] [--language L] [--task T] FILE...   upload audio and publish jobs
   watch [--from-start] [JOB_ID...]                                   follow results as JSON lines
   loadtest --concurrency N --jobs M [--json] FILE                    load-test the fleet
+  bucket create NAME...                                              create buckets (idempotent)
+  transcribe --model M [--language L] [--task T] [--prompt P] FILE   run the pipeline locally, print the result
+  logits --model M --tokens t1,t2,... --out F FILE                   teacher-forced logits (steps × n_vocab f32 LE)
 
 Connection settings come from the worker's environment variables
 (NATS_URL, S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, ...); flags override.
@@ -68,6 +72,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cmd = watch
 	case "loadtest":
 		cmd = loadTest
+	case "bucket":
+		cmd = bucket
+	case "transcribe", "logits":
+		local := transcribe
+		if args[0] == "logits" {
+			local = logits
+		}
+		if err := local(ctx, args[1:], stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "xdnactl:", err)
+			var ue usageError
+			if errors.As(err, &ue) || errors.Is(err, whisper.ErrModel) {
+				return 2
+			}
+			return 1
+		}
+		return 0
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -333,5 +353,47 @@ func printReport(w io.Writer, r *loadtest.Report) {
 	}
 	for wk, n := range r.Workers {
 		fmt.Fprintf(w, "  worker %-16s %d jobs\n", wk, n)
+	}
+}
+
+// bucket creates buckets: `xdnactl bucket create NAME...` (idempotent), for
+// setting up storage where no other S3 client is at hand (scratch images).
+func bucket(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bucket", flag.ContinueOnError)
+	if err := parse(fs, cfg, args); err != nil {
+		return err
+	}
+	if fs.NArg() < 2 || fs.Arg(0) != "create" {
+		return usageError{errors.New("usage: bucket create NAME...")}
+	}
+	st, err := storage.New(cfg.storage())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, name := range fs.Args()[1:] {
+		if err := retryUntil(ctx, 60*time.Second, func() error { return st.EnsureBucket(ctx, name) }); err != nil {
+			return fmt.Errorf("bucket %s: %w", name, err)
+		}
+		fmt.Fprintln(stdout, "bucket", name, "ready")
+	}
+	return nil
+}
+
+// retryUntil retries fn once a second until it succeeds or d passes, so a
+// one-shot setup container can start before storage is up.
+func retryUntil(ctx context.Context, d time.Duration, fn func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	for {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
 	}
 }

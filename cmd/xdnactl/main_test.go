@@ -113,3 +113,20 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestBucketCreate(t *testing.T) {
+	mn := miniotest.Start(t)
+	sc := mn.Config()
+	t.Setenv("S3_ENDPOINT", sc.Endpoint)
+	t.Setenv("S3_ACCESS_KEY", sc.AccessKey)
+	t.Setenv("S3_SECRET_KEY", sc.SecretKey)
+	var out, errOut bytes.Buffer
+	for range 2 { // idempotent
+		if code := run(context.Background(), []string{"bucket", "create", "audio", "transcripts"}, &out, &errOut); code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut.String())
+		}
+	}
+	if err := mn.Client(t).Put(context.Background(), "transcripts", "x", strings.NewReader("x"), 1, "text/plain"); err != nil {
+		t.Fatal(err)
+	}
+}

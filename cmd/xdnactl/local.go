@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/pipeline"
+	"github.com/xdna-worker/xdna-worker/whisper"
+	"github.com/xdna-worker/xdna-worker/xdna"
+)
+
+// transcribe runs the worker's pipeline on one local file, without NATS or
+// storage, and prints the result JSON.
+func transcribe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("transcribe", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	modelPath := fs.String("model", os.Getenv("WHISPER_MODEL"), "whisper.cpp ggml model file (WHISPER_MODEL)")
+	language := fs.String("language", "", "language code, or auto")
+	task := fs.String("task", "", "transcribe or translate")
+	prompt := fs.String("prompt", "", "initial prompt")
+	maxTokens := fs.Int("max-tokens", 0, "tokens per window (default n_text_ctx/2)")
+	noFallback := fs.Bool("no-fallback", false, "decode at temperature 0 only")
+	maxDuration := fs.Duration("max-duration", 0, "longest audio accepted (0: no limit)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if *modelPath == "" || fs.NArg() != 1 {
+		return usageError{errors.New("transcribe needs --model M and exactly one FILE")}
+	}
+	m, err := whisper.Load(*modelPath)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "model %s loaded in %v (%d MiB of weights)\n", m.Name, m.LoadTime.Round(time.Millisecond), m.Bytes>>20)
+	pools, err := xdna.NewPools(m.Dims(), xdna.PoolsConfig{AudioCount: 1, MelCount: 1, EncoderCount: 1})
+	if err != nil {
+		return err
+	}
+	opts := whisper.Options{MaxTokens: *maxTokens}
+	if *noFallback {
+		opts.Temperatures = []float64{0}
+	}
+	tr, err := m.Transcriber(pools, opts, pipeline.WithMaxDuration(*maxDuration))
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	id := newJobID(fs.Arg(0))
+	start := time.Now()
+	out, err := tr.Transcribe(xdna.WithJob(ctx, id), &pipeline.Request{
+		Audio: bufio.NewReaderSize(f, 64<<10), Size: fi.Size(), Language: *language, Task: *task, Prompt: *prompt,
+	})
+	res := &job.Result{JobID: id, Model: m.Name, Device: xdna.DriverCPU, Attempt: 1, Segments: []job.Segment{}}
+	if err != nil {
+		res.Status = job.StatusFailed
+		res.Error = &job.ErrorBody{Code: job.CodeOf(err), Message: err.Error()}
+	} else {
+		res.Status, res.Text, res.Language, res.Segments, res.DurationS = job.StatusSucceeded, out.Text, out.Language, out.Segments, out.Duration.Seconds()
+		res.TimingsMS = map[string]int64{
+			"decode": out.Timings.Decode.Milliseconds(), "mel": out.Timings.Mel.Milliseconds(),
+			"encode": out.Timings.Encode.Milliseconds(), "decode_text": out.Timings.DecodeText.Milliseconds(),
+			"total": time.Since(start).Milliseconds(),
+		}
+	}
+	e := json.NewEncoder(stdout)
+	e.SetIndent("", "  ")
+	e.Encode(res)
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(fs.Arg(0)), err)
+	}
+	return nil
+}
+
+// logits writes the teacher-forced logits after each given token for the
+// first window of FILE: steps × n_vocab float32, little-endian — the
+// quantity whisper.cpp's whisper_get_logits returns.
+func logits(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("logits", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	modelPath := fs.String("model", os.Getenv("WHISPER_MODEL"), "whisper.cpp ggml model file")
+	tokenList := fs.String("tokens", "", "comma-separated token ids, e.g. 50257,50362,843")
+	outPath := fs.String("out", "", "output file")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if *modelPath == "" || *tokenList == "" || *outPath == "" || fs.NArg() != 1 {
+		return usageError{errors.New("logits needs --model M --tokens t1,t2,... --out F and one FILE")}
+	}
+	var tokens []int
+	for _, s := range strings.Split(*tokenList, ",") {
+		t, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return usageError{fmt.Errorf("--tokens: %q is not a token id", s)}
+		}
+		tokens = append(tokens, t)
+	}
+	m, err := whisper.Load(*modelPath)
+	if err != nil {
+		return err
+	}
+	mel, err := melOfFirstWindow(fs.Arg(0), m)
+	if err != nil {
+		return err
+	}
+	enc := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
+	if err := m.NewEncoder().Encode(ctx, mel, enc); err != nil {
+		return err
+	}
+	dec := m.NewDecoder()
+	if err := dec.SetAudio(ctx, enc); err != nil {
+		return err
+	}
+	f, err := os.Create(*outPath)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	buf := make([]byte, 4)
+	for _, t := range tokens {
+		row, err := dec.Forward([]int{t})
+		if err != nil {
+			f.Close()
+			return err
+		}
+		for _, v := range row {
+			binary.LittleEndian.PutUint32(buf, math.Float32bits(v))
+			w.Write(buf)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %d × %d logits to %s\n", len(tokens), m.H.NVocab, *outPath)
+	return f.Close()
+}
+
+// melOfFirstWindow decodes up to 30 s of a WAV file and returns its log-mel.
+func melOfFirstWindow(path string, m *whisper.Model) ([]float32, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	dec, err := pipeline.NewDecoder(bufio.NewReader(f))
+	if err != nil {
+		return nil, err
+	}
+	samples := make([]float32, pipeline.SamplesPerWindow)
+	n := 0
+	for n < len(samples) {
+		k, err := dec.Read(samples[n:])
+		n += k
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	mel, err := pipeline.NewMel(m.Filters, m.H.NMels)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, m.H.NMels*pipeline.FramesPerWindow)
+	return out, mel.Compute(samples[:n], out)
+}
