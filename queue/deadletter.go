@@ -38,31 +38,55 @@ func DeadLetterID(stream string, seq uint64) string {
 	return "dlq-" + stream + "-" + strconv.FormatUint(seq, 10)
 }
 
+// HeaderDLQLastError is the last error a worker saw, when there was one.
+const HeaderDLQLastError = "Xdna-Dlq-Last-Error"
+
 // DeadLetter copies the delivered message, payload untouched, to DLQSubject
-// with headers saying why and where it came from, and waits for DLQ to store
-// it. The caller then Terms the delivery. Dead-lettering the same stream
-// message again within the duplicate window stores nothing and is not an
-// error.
-func (p *Publisher) DeadLetter(ctx context.Context, d *Delivery, reason string) error {
+// with headers saying why, after how many attempts, with which last error
+// (may be nil) and where it came from, and waits for DLQ to store it. The
+// caller then Terms the delivery. Dead-lettering the same stream message
+// again within the duplicate window stores nothing and is not an error.
+func (p *Publisher) DeadLetter(ctx context.Context, d *Delivery, reason string, lastErr error) error {
+	return p.deadLetter(ctx, stored{
+		data: d.Data(), header: d.Headers(), subject: d.Subject(), stream: d.Stream(),
+		seq: d.StreamSeq(), published: d.Published(), attempts: d.Attempt(),
+	}, reason, lastErr)
+}
+
+// stored is a message as it sits in a stream.
+type stored struct {
+	data      []byte
+	header    nats.Header
+	subject   string
+	stream    string
+	seq       uint64
+	published time.Time
+	attempts  int
+}
+
+func (p *Publisher) deadLetter(ctx context.Context, m stored, reason string, lastErr error) error {
 	h := nats.Header{}
-	for k, v := range d.Headers() {
+	for k, v := range m.header {
 		if strings.HasPrefix(strings.ToLower(k), "nats-") {
 			continue
 		}
 		h[k] = append([]string(nil), v...)
 	}
 	h.Set(HeaderDLQReason, oneLine(reason, maxDLQReason))
-	h.Set(HeaderDLQSubject, d.Subject())
-	h.Set(HeaderDLQStream, d.Stream())
-	h.Set(HeaderDLQSequence, strconv.FormatUint(d.StreamSeq(), 10))
-	h.Set(HeaderDLQAttempts, strconv.Itoa(d.Attempt()))
-	h.Set(HeaderDLQPublished, d.Published().UTC().Format(time.RFC3339Nano))
-	msg := &nats.Msg{Subject: p.cfg.DLQSubject, Data: d.Data(), Header: h}
+	if lastErr != nil {
+		h.Set(HeaderDLQLastError, oneLine(lastErr.Error(), maxDLQReason))
+	}
+	h.Set(HeaderDLQSubject, m.subject)
+	h.Set(HeaderDLQStream, m.stream)
+	h.Set(HeaderDLQSequence, strconv.FormatUint(m.seq, 10))
+	h.Set(HeaderDLQAttempts, strconv.Itoa(m.attempts))
+	h.Set(HeaderDLQPublished, m.published.UTC().Format(time.RFC3339Nano))
+	msg := &nats.Msg{Subject: p.cfg.DLQSubject, Data: m.data, Header: h}
 	if _, err := p.js.PublishMsg(ctx, msg,
-		jetstream.WithMsgID(DeadLetterID(d.Stream(), d.StreamSeq())),
+		jetstream.WithMsgID(DeadLetterID(m.stream, m.seq)),
 		jetstream.WithExpectStream(p.cfg.DLQStream),
 	); err != nil {
-		return fmt.Errorf("queue: dead-letter %s #%d: %w", d.Stream(), d.StreamSeq(), err)
+		return fmt.Errorf("queue: dead-letter %s #%d: %w", m.stream, m.seq, err)
 	}
 	return nil
 }

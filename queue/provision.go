@@ -28,7 +28,7 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 		return err
 	}
 	for _, sc := range []jetstream.StreamConfig{
-		jobsStreamConfig(cfg), resultsStreamConfig(cfg), dlqStreamConfig(cfg),
+		jobsStreamConfig(cfg), resultsStreamConfig(cfg), dlqStreamConfig(cfg), exhaustedStreamConfig(cfg),
 	} {
 		if err := upsertStream(ctx, js, sc); err != nil {
 			return err
@@ -36,6 +36,9 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 	}
 	if _, err := js.CreateOrUpdateConsumer(ctx, cfg.JobsStream, consumerConfig(cfg)); err != nil {
 		return fmt.Errorf("queue: provision consumer %s on %s: %w", cfg.Consumer, cfg.JobsStream, err)
+	}
+	if _, err := js.CreateOrUpdateConsumer(ctx, cfg.ExhaustedStream(), exhaustedConsumerConfig(cfg)); err != nil {
+		return fmt.Errorf("queue: provision consumer %s on %s: %w", exhaustedConsumer, cfg.ExhaustedStream(), err)
 	}
 	return nil
 }

@@ -95,7 +95,7 @@ func TestDeadLetter(t *testing.T) {
 		t.Fatalf("Parse = %v", err)
 	}
 	reason := "not a job: not JSON"
-	if err := e.pub.DeadLetter(testCtx(t), d, reason); err != nil {
+	if err := e.pub.DeadLetter(testCtx(t), d, reason, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Redelivered before the Term took: dead-lettering again stores nothing.
@@ -103,7 +103,7 @@ func TestDeadLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 	d2 := next(t, in, 5*time.Second)
-	if err := e.pub.DeadLetter(testCtx(t), d2, reason); err != nil {
+	if err := e.pub.DeadLetter(testCtx(t), d2, reason, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := d2.Term(reason); err != nil {

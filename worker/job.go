@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/xdna-worker/xdna-worker/job"
@@ -31,7 +32,7 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, reserved xdna.Bu
 
 	j, err := job.Parse(d.Data())
 	if j == nil {
-		w.deadLetter(ctx, d, err)
+		w.deadLetter(ctx, d, "not_a_job: "+err.Error(), nil)
 		return
 	}
 	reserved.Assign(j.ID)
@@ -82,11 +83,14 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, reserved xdna.Bu
 		delay := w.backoff(attempt)
 		log.Warn("job failed, will retry", "err", err, "retry_in", delay)
 		w.nak(d, delay, log)
+	case retryable(err):
+		// The last delivery failed too: the DLQ, with the reason, keeps the
+		// job for an operator to replay (xdnactl dlq replay).
+		reason := fmt.Sprintf("%s: %s on delivery %d of %d", queue.ReasonExhausted, job.CodeOf(err), attempt, w.cfg.NATS.MaxDeliver)
+		log.Error("job failed on its last delivery: dead-lettering", "err", err)
+		w.deadLetter(ctx, d, reason, err)
 	default:
 		code := job.CodeOf(err)
-		if attempt >= w.cfg.NATS.MaxDeliver && retryable(err) {
-			log.Error("job failed on its last attempt", "err", err, "max_deliver", w.cfg.NATS.MaxDeliver)
-		}
 		res.Status = job.StatusFailed
 		res.Error = &job.ErrorBody{Code: code, Message: err.Error()}
 		res.Text, res.Segments = "", []job.Segment{}
@@ -204,18 +208,20 @@ func (w *Worker) finish(ctx context.Context, d *queue.Delivery, res *job.Result,
 	log.Info("job succeeded", "duration_s", res.DurationS, "total_ms", res.TimingsMS["total"])
 }
 
-// deadLetter sends a message that is not a job to the DLQ and terminates it.
-func (w *Worker) deadLetter(ctx context.Context, d *queue.Delivery, reason error) {
+// deadLetter sends a message to the DLQ and terminates it: one that is not
+// a job, or a job whose last delivery failed (lastErr).
+func (w *Worker) deadLetter(ctx context.Context, d *queue.Delivery, reason string, lastErr error) {
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.NATS.AckWait)
 	defer cancel()
-	if err := retry(pctx, func() error { return w.pub.DeadLetter(pctx, d, reason.Error()) }); err != nil {
+	if err := retry(pctx, func() error { return w.pub.DeadLetter(pctx, d, reason, lastErr) }); err != nil {
 		w.log.Error("dead letter not published; the message will be redelivered", "err", err, "seq", d.StreamSeq())
 		w.nak(d, w.backoff(1), w.log)
 		return
 	}
-	w.m.deadLetters.WithLabelValues("not_a_job").Inc()
-	_ = d.Term(reason.Error())
-	w.log.Warn("message is not a job: dead-lettered", "reason", reason, "seq", d.StreamSeq())
+	kind, _, _ := strings.Cut(reason, ":")
+	w.m.deadLetters.WithLabelValues(kind).Inc()
+	_ = d.Term(reason)
+	w.log.Warn("dead-lettered", "reason", reason, "seq", d.StreamSeq())
 }
 
 func (w *Worker) nak(d *queue.Delivery, delay time.Duration, log *slog.Logger) {

@@ -160,6 +160,15 @@ func (w *Worker) Run(ctx context.Context) error {
 	jobsCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
 
+	// Jobs that exhausted their deliveries on crashed workers go to the DLQ.
+	rescueCtx, stopRescue := context.WithCancel(ctx)
+	rescued := make(chan struct{})
+	go func() {
+		defer close(rescued)
+		queue.NewRescuer(w.js, w.cfg.Queue(), w.log).Run(rescueCtx)
+	}()
+	defer func() { stopRescue(); <-rescued }()
+
 	var jobs sync.WaitGroup
 	w.log.Info("worker started", "worker", w.cfg.WorkerID, "device", w.dev.Name(), "buffer_sets", cap(w.slots), "pool_bytes", w.pools.MaxBytes())
 	for {

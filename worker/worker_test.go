@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/worker"
 )
 
@@ -234,15 +236,61 @@ func TestStorageOutageRetries(t *testing.T) {
 	t.Logf("%d/%d succeeded; %d needed more than one attempt", n, n, retried)
 }
 
-// A job that keeps exceeding JOB_TIMEOUT is retried, then fails with code
-// timeout on its last attempt: it ends with a result, never silently.
-func TestJobTimeout(t *testing.T) {
+// A poison job that keeps exceeding JOB_TIMEOUT is retried, then lands in
+// the DLQ after MAX_DELIVER with the reason, attempts and last error; the
+// jobs around it are unaffected.
+func TestPoisonJobTimesOutIntoDLQ(t *testing.T) {
 	e := newEnv(t)
-	e.startWorker(map[string]string{"XDNA_SIM_WINDOW_MS": "2000", "JOB_TIMEOUT": "300ms", "MAX_DELIVER": "2", "RETRY_BACKOFF": "100ms"})
-	e.submit(&job.Job{ID: "slow", Audio: e.put("slow.wav", tone(1))})
-	r := e.results(1, time.Minute)["slow"]
-	if len(r) != 1 || r[0].Status != job.StatusFailed || r[0].Error.Code != job.CodeTimeout || r[0].Attempt != 2 {
-		t.Fatalf("%s", mustJSON(r))
+	e.startWorker(map[string]string{"XDNA_SIM_WINDOW_MS": "100", "JOB_TIMEOUT": "400ms", "MAX_DELIVER": "2", "RETRY_BACKOFF": "100ms"})
+	e.submit(&job.Job{ID: "before", Audio: e.put("short.wav", tone(1))})
+	e.submit(&job.Job{ID: "slow", Audio: e.put("slow.wav", tone(300))}) // 10 windows × 100 ms > 400 ms
+	e.submit(&job.Job{ID: "after", Audio: e.put("short2.wav", tone(1))})
+	got := e.results(2, time.Minute)
+	if got["before"][0].Status != job.StatusSucceeded || got["after"][0].Status != job.StatusSucceeded {
+		t.Fatalf("neighbours: %s", mustJSON(got))
+	}
+	waitFor(t, 20*time.Second, func() bool { return e.streamMsgs(e.qc.DLQStream) == 1 })
+	dlq, _ := e.js.Stream(context.Background(), e.qc.DLQStream)
+	m, err := dlq.GetMsg(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(m.Data), `"slow"`) || m.Header.Get("Xdna-Dlq-Attempts") != "2" ||
+		!strings.HasPrefix(m.Header.Get("Xdna-Dlq-Reason"), "max_deliver: timeout") ||
+		!strings.Contains(m.Header.Get("Xdna-Dlq-Last-Error"), "JOB_TIMEOUT") {
+		t.Fatalf("DLQ entry %s %v", m.Data, m.Header)
+	}
+	if _, err := queue.LastResult(context.Background(), e.js, e.qc, "slow"); !errors.Is(err, queue.ErrNoResult) {
+		t.Fatalf("a dead-lettered job has a result: %v", err)
+	}
+	waitFor(t, 10*time.Second, func() bool { return e.streamMsgs(e.qc.JobsStream) == 0 })
+}
+
+// A job whose worker dies on every delivery never reaches a failure path in
+// the worker; the server's max-deliveries advisory moves it to the DLQ.
+func TestExhaustedByCrashesIntoDLQ(t *testing.T) {
+	e := newEnv(t)
+	e.qc.MaxDeliver, e.qc.AckWait = 2, time.Second
+	if err := queue.Provision(context.Background(), e.js, e.qc); err != nil {
+		t.Fatal(err)
+	}
+	e.submit(&job.Job{ID: "crashy", Audio: e.put("c.wav", tone(1))})
+	// Play a worker that crashes: take each delivery and never answer.
+	in := queue.NewIntake(e.js, e.qc)
+	for range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if _, err := in.Next(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+	}
+	// A real worker now runs the rescuer (its consumer settings must match).
+	e.startWorker(map[string]string{"MAX_DELIVER": "2", "ACK_WAIT": "1s"})
+	waitFor(t, 30*time.Second, func() bool { return e.streamMsgs(e.qc.DLQStream) == 1 })
+	dlq, _ := e.js.Stream(context.Background(), e.qc.DLQStream)
+	m, _ := dlq.GetMsg(context.Background(), 1)
+	if !strings.HasPrefix(m.Header.Get("Xdna-Dlq-Reason"), "max_deliver: no outcome after 2 deliveries") {
+		t.Fatalf("DLQ entry %s %v", m.Data, m.Header)
 	}
 	waitFor(t, 10*time.Second, func() bool { return e.streamMsgs(e.qc.JobsStream) == 0 })
 }

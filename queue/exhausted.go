@@ -1,0 +1,154 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Jobs that exhaust MaxDeliver without an outcome — their worker crashed or
+// hung on every attempt — are announced by the server on an advisory
+// subject. The advisories are captured in a work-queue stream of their own
+// (so none is lost while no worker runs), and Rescuer moves each such job to
+// the DLQ.
+
+// ExhaustedStream is the name of the stream capturing the jobs consumer's
+// max-deliveries advisories.
+func (c Config) ExhaustedStream() string { return c.WithDefaults().JobsStream + "_EXHAUSTED" }
+
+// exhaustedSubject is the advisory subject for the jobs consumer.
+func (c Config) exhaustedSubject() string {
+	c = c.WithDefaults()
+	return "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + c.JobsStream + "." + c.Consumer
+}
+
+const exhaustedConsumer = "dlq-mover"
+
+func exhaustedStreamConfig(cfg Config) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        cfg.ExhaustedStream(),
+		Description: "max-deliveries advisories of the xdna-worker jobs consumer",
+		Subjects:    []string{cfg.exhaustedSubject()},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		MaxAge:      7 * 24 * time.Hour,
+		Replicas:    cfg.Replicas,
+	}
+}
+
+func exhaustedConsumerConfig(cfg Config) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:    exhaustedConsumer,
+		AckPolicy:  jetstream.AckExplicitPolicy,
+		AckWait:    30 * time.Second,
+		MaxDeliver: -1,
+	}
+}
+
+// maxDeliveriesAdvisory is the server's io.nats.jetstream.advisory.v1.max_deliver.
+type maxDeliveriesAdvisory struct {
+	Stream     string `json:"stream"`
+	Consumer   string `json:"consumer"`
+	StreamSeq  uint64 `json:"stream_seq"`
+	Deliveries int    `json:"deliveries"`
+}
+
+// ReasonExhausted is the DLQ reason of a job that used up its deliveries.
+const ReasonExhausted = "max_deliver"
+
+// Rescuer moves jobs that exhausted MaxDeliver to the DLQ.
+type Rescuer struct {
+	js  jetstream.JetStream
+	cfg Config
+	pub *Publisher
+	log *slog.Logger
+}
+
+// NewRescuer returns a Rescuer; Provision must have run.
+func NewRescuer(js jetstream.JetStream, cfg Config, log *slog.Logger) *Rescuer {
+	cfg = cfg.WithDefaults()
+	return &Rescuer{js: js, cfg: cfg, pub: NewPublisher(js, cfg), log: log}
+}
+
+// Run handles advisories until ctx ends. Every worker may run one: each
+// advisory goes to one of them, and handling is idempotent.
+func (r *Rescuer) Run(ctx context.Context) error {
+	var cons jetstream.Consumer
+	for {
+		if cons == nil {
+			c, err := r.js.Consumer(ctx, r.cfg.ExhaustedStream(), exhaustedConsumer)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				r.log.Warn("max-deliveries advisories: consumer unavailable", "err", err)
+				if sleep(ctx, 2*time.Second) != nil {
+					return ctx.Err()
+				}
+				continue
+			}
+			cons = c
+		}
+		msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if ctx.Err() != nil {
+			if msg != nil {
+				msg.Nak()
+			}
+			return ctx.Err()
+		}
+		if errors.Is(err, jetstream.ErrNoMessages) || errors.Is(err, context.DeadlineExceeded) {
+			continue
+		}
+		if err != nil {
+			cons = nil
+			if sleep(ctx, time.Second) != nil {
+				return ctx.Err()
+			}
+			continue
+		}
+		if err := r.handle(ctx, msg.Data()); err != nil {
+			r.log.Warn("max-deliveries advisory not handled; will retry", "err", err)
+			msg.NakWithDelay(5 * time.Second)
+			continue
+		}
+		msg.Ack()
+	}
+}
+
+// handle moves the job an advisory names to the DLQ and deletes it from
+// JOBS. A job already gone (handled before, or acked late) is skipped.
+func (r *Rescuer) handle(ctx context.Context, data []byte) error {
+	var a maxDeliveriesAdvisory
+	if err := json.Unmarshal(data, &a); err != nil || a.StreamSeq == 0 {
+		r.log.Warn("skipping a malformed max-deliveries advisory", "data", string(data))
+		return nil
+	}
+	s, err := r.js.Stream(ctx, a.Stream)
+	if err != nil {
+		return err
+	}
+	raw, err := s.GetMsg(ctx, a.StreamSeq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil // already dead-lettered or finished
+	}
+	if err != nil {
+		return err
+	}
+	reason := fmt.Sprintf("%s: no outcome after %d deliveries (worker crashed, hung or timed out on each)", ReasonExhausted, a.Deliveries)
+	if err := r.pub.deadLetter(ctx, stored{
+		data: raw.Data, header: raw.Header, subject: raw.Subject, stream: a.Stream,
+		seq: a.StreamSeq, published: raw.Time, attempts: a.Deliveries,
+	}, reason, nil); err != nil {
+		return err
+	}
+	if err := s.DeleteMsg(ctx, a.StreamSeq); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("queue: remove exhausted job #%d from %s: %w", a.StreamSeq, a.Stream, err)
+	}
+	r.log.Warn("job exhausted its deliveries: dead-lettered", "seq", a.StreamSeq, "deliveries", a.Deliveries)
+	return nil
+}
