@@ -39,6 +39,8 @@ commands:
   submit [--wait] [--bucket B] [--language L] [--task T] FILE...   upload audio and publish jobs
   watch [--from-start] [JOB_ID...]                                   follow results as JSON lines
   loadtest --concurrency N --jobs M [--json] FILE                    load-test the fleet
+  dlq list [--json] | dlq replay SEQ...|--all | dlq purge SEQ...|--all
+                                                                     dead letters: inspect, re-enqueue, delete
   bucket create NAME...                                              create buckets (idempotent)
   transcribe --model M [--language L] [--task T] [--prompt P] FILE   run the pipeline locally, print the result
   logits --model M --tokens t1,t2,... --out F FILE                   teacher-forced logits (steps × n_vocab f32 LE)
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cmd = loadTest
 	case "bucket":
 		cmd = bucket
+	case "dlq":
+		cmd = dlq
 	case "transcribe", "logits":
 		local := transcribe
 		if args[0] == "logits" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/loadtest"
 	"github.com/xdna-worker/xdna-worker/pipeline"
+	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/queue/natstest"
 	"github.com/xdna-worker/xdna-worker/storage/miniotest"
 	"github.com/xdna-worker/xdna-worker/worker"
@@ -128,5 +130,61 @@ func TestBucketCreate(t *testing.T) {
 	}
 	if err := mn.Client(t).Put(context.Background(), "transcripts", "x", strings.NewReader("x"), 1, "text/plain"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Dead letters can be listed, replayed into JOBS and purged.
+func TestDLQCommands(t *testing.T) {
+	ns := natstest.Start(t)
+	t.Setenv("NATS_URL", ns.URL())
+	t.Setenv("S3_ENDPOINT", "127.0.0.1:1")
+	js := ns.JetStream(t)
+	qc := queue.Config{URL: ns.URL()}.WithDefaults()
+	if err := queue.Provision(context.Background(), js, qc); err != nil {
+		t.Fatal(err)
+	}
+	// Two entries, as a worker would write them.
+	in := queue.NewIntake(js, qc)
+	pub := queue.NewPublisher(js, qc)
+	for _, id := range []string{"poison-1", "poison-2"} {
+		if err := pub.Submit(context.Background(), &job.Job{ID: id, Audio: job.ObjectRef{Bucket: "a", Key: "b"}}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := in.Next(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pub.DeadLetter(context.Background(), d, "max_deliver: timeout on delivery 1 of 1", errors.New("boom")); err != nil {
+			t.Fatal(err)
+		}
+		d.Term("dead-lettered")
+	}
+	ctl := func(args ...string) string {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), args, &out, &errOut); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut.String())
+		}
+		return out.String()
+	}
+	list := ctl("dlq", "list")
+	if !strings.Contains(list, "poison-1") || !strings.Contains(list, "poison-2") || !strings.Contains(list, "boom") {
+		t.Fatalf("list:\n%s", list)
+	}
+	ctl("dlq", "replay", "1")
+	d, err := in.Next(context.Background())
+	if err != nil || !strings.Contains(string(d.Data()), "poison-1") {
+		t.Fatalf("replayed job not in JOBS: %v", err)
+	}
+	d.Ack(context.Background())
+	if l := ctl("dlq", "list", "--json"); strings.Contains(l, "poison-1") || !strings.Contains(l, "poison-2") {
+		t.Fatalf("after replay:\n%s", l)
+	}
+	ctl("dlq", "purge", "--all")
+	if l := ctl("dlq", "list", "--json"); strings.TrimSpace(l) != "" {
+		t.Fatalf("after purge:\n%s", l)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"dlq", "purge"}, &out, &errOut); code != 2 {
+		t.Fatalf("purge without SEQ or --all: exit %d", code)
 	}
 }
