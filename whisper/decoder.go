@@ -113,22 +113,19 @@ func (dec *Decoder) Forward(tokens []int) ([]float32, error) {
 		b.attn.key.apply(dec.selfK[i][past*d:], hb, nt)
 		b.attn.value.apply(dec.selfV[i][past*d:], hb, nt)
 		kernel.Attention(dec.attn[:nt*d], dec.q[:nt*d], dec.selfK[i][:(past+nt)*d], dec.selfV[i][:(past+nt)*d], nt, past+nt, h.NTextHead, dh, true, dec.scratchFor(nt))
-		b.attn.out.apply(hb, dec.attn, nt)
-		kernel.Add(x, hb)
+		b.attn.out.applyAdd(x, dec.attn, nt)
 		// Cross-attention over the window's audio.
 		copy(hb, x)
 		kernel.LayerNorm(hb, nt, d, b.crossAttnLN.w, b.crossAttnLN.b, lnEps)
 		b.crossAttn.query.apply(dec.q, hb, nt)
 		kernel.Attention(dec.attn[:nt*d], dec.q[:nt*d], dec.crossK[i], dec.crossV[i], nt, h.NAudioCtx, h.NTextHead, dh, false, dec.scratchFor(nt))
-		b.crossAttn.out.apply(hb, dec.attn, nt)
-		kernel.Add(x, hb)
+		b.crossAttn.out.applyAdd(x, dec.attn, nt)
 		// MLP.
 		copy(hb, x)
 		kernel.LayerNorm(hb, nt, d, b.mlpLN.w, b.mlpLN.b, lnEps)
 		b.mlp.fc1.apply(dec.ff, hb, nt)
 		kernel.GELU(dec.ff[:nt*4*d])
-		b.mlp.fc2.apply(hb, dec.ff, nt)
-		kernel.Add(x, hb)
+		b.mlp.fc2.applyAdd(x, dec.ff, nt)
 	}
 	dec.n += nt
 	last := dec.h[:d]

@@ -3,7 +3,6 @@ package whisper
 import (
 	"context"
 	"fmt"
-	"math"
 	"sync"
 
 	"github.com/xdna-worker/xdna-worker/whisper/kernel"
@@ -38,8 +37,8 @@ func (m *Model) NewEncoder() *Encoder {
 		d, n := m.H.NAudioState, m.H.NAudioCtx
 		frames := 2 * n
 		return &encoderWork{
-			c1: make([]float32, frames*d), c1t: make([]float32, frames*d),
-			h: make([]float32, n*d), q: make([]float32, n*d), k: make([]float32, n*d), v: make([]float32, n*d),
+			c1: make([]float32, frames*d),
+			h:  make([]float32, n*d), q: make([]float32, n*d), k: make([]float32, n*d), v: make([]float32, n*d),
 			attn: make([]float32, n*d), ff: make([]float32, n*4*d),
 			scratch: make([]float32, kernel.AttentionScratchSize(n, n, m.H.NAudioHead, d/m.H.NAudioHead)),
 		}
@@ -71,8 +70,7 @@ func (e *Encoder) Encode(ctx context.Context, mel, out []float32) error {
 	// conv1 (k3, s1, p1) + GELU → [3000][d]; conv2 (k3, s2, p1) + GELU → [1500][d].
 	kernel.Conv1D(w.c1, mel[:h.NMels*frames], m.conv1W, m.conv1B, h.NMels, d, frames, 3, 1, 1)
 	kernel.GELU(w.c1)
-	transpose(w.c1t, w.c1, frames, d)
-	kernel.Conv1D(x, w.c1t, m.conv2W, m.conv2B, d, d, frames, 3, 2, 1)
+	kernel.Conv1DT(x, w.c1, m.conv2W, m.conv2B, d, d, frames, 3, 2, 1)
 	kernel.GELU(x)
 	kernel.Add(x, m.encPos[:n*d])
 
@@ -89,15 +87,13 @@ func (e *Encoder) Encode(ctx context.Context, mel, out []float32) error {
 		b.attn.key.apply(w.k, w.h, n)
 		b.attn.value.apply(w.v, w.h, n)
 		kernel.Attention(w.attn, w.q, w.k, w.v, n, n, h.NAudioHead, dh, false, w.scratch)
-		b.attn.out.apply(w.h, w.attn, n)
-		kernel.Add(x, w.h)
+		b.attn.out.applyAdd(x, w.attn, n) // residual
 		// MLP, pre-LN.
 		copy(w.h, x)
 		kernel.LayerNorm(w.h, n, d, b.mlpLN.w, b.mlpLN.b, lnEps)
 		b.mlp.fc1.apply(w.ff, w.h, n)
 		kernel.GELU(w.ff)
-		b.mlp.fc2.apply(w.h, w.ff, n)
-		kernel.Add(x, w.h)
+		b.mlp.fc2.applyAdd(x, w.ff, n) // residual
 	}
 	kernel.LayerNorm(x, n, d, m.lnPost.w, m.lnPost.b, lnEps)
 	return ctx.Err()
@@ -112,21 +108,7 @@ func (l *linear) apply(dst, x []float32, rows int) {
 	kernel.MatMulT(dst[:rows*l.out], x[:rows*l.in], l.w, rows, l.out, l.in)
 }
 
-// transpose writes src [rows][cols] into dst [cols][rows].
-func transpose(dst, src []float32, rows, cols int) {
-	const blk = 32
-	for r0 := 0; r0 < rows; r0 += blk {
-		r1 := min(r0+blk, rows)
-		for c0 := 0; c0 < cols; c0 += blk {
-			c1 := min(c0+blk, cols)
-			for r := r0; r < r1; r++ {
-				row := src[r*cols : r*cols+cols]
-				for c := c0; c < c1; c++ {
-					dst[c*rows+r] = row[c]
-				}
-			}
-		}
-	}
+// applyAdd computes dst[rows][out] += x[rows][in]·Wᵀ (+ b).
+func (l *linear) applyAdd(dst, x []float32, rows int) {
+	kernel.MatMulTBiasAdd(dst[:rows*l.out], x[:rows*l.in], l.w, l.b, rows, l.out, l.in)
 }
-
-var _ = math.Sqrt
