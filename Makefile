@@ -9,7 +9,7 @@ GOPATH_BIN    := $(shell $(GO) env GOPATH)/bin
 TEST_FLAGS    ?= -race -count=1 -timeout 45m
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: all build tools test bench images demo clean
+.PHONY: all build tools test bench images demo clean compose-smoke
 
 all: build
 
@@ -42,6 +42,11 @@ $(BIN)/minio:
 test: tools
 	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory images; else echo "no Docker engine: integration tests will skip"; fi
 	MINIO_BIN=$(BIN)/minio $(GO) test $(TEST_FLAGS) ./...
+	@if docker info >/dev/null 2>&1; then scripts/compose-smoke.sh; else echo "no Docker engine: compose smoke test skipped"; fi
+
+# compose-smoke: docker-compose.yml + docker-compose.local.yml up, one job, down.
+compose-smoke: images
+	scripts/compose-smoke.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./xdna/ ./pipeline/
