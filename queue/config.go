@@ -23,7 +23,7 @@ const (
 	DefaultDLQSubject           = "transcribe.dlq"
 	DefaultConsumer             = "xdna-workers"
 	DefaultAckWait              = 60 * time.Second
-	DefaultMaxDeliver           = 5
+	DefaultMaxDeliver           = 8
 	DefaultDuplicateWindow      = 2 * time.Minute
 	DefaultReplicas             = 1
 )
@@ -72,7 +72,7 @@ type Config struct {
 	// BackOff instead.
 	AckWait time.Duration `env:"ACK_WAIT" envDefault:"60s"`
 	// MaxDeliver bounds the deliveries of one message; -1 is unlimited.
-	MaxDeliver int `env:"MAX_DELIVER" envDefault:"5"`
+	MaxDeliver int `env:"MAX_DELIVER" envDefault:"8"`
 	// BackOff optionally sets the redelivery delay of each attempt
 	// (attempt n waits BackOff[n-1], the last value repeating). It needs
 	// len(BackOff) <= MaxDeliver.

@@ -17,7 +17,7 @@ func TestConfigDefaults(t *testing.T) {
 		URL: "nats://127.0.0.1:4222", JobsStream: "JOBS", JobsSubject: "transcribe.jobs",
 		ResultsStream: "RESULTS", ResultsSubjectPrefix: "transcribe.results", ResultsMaxAge: 72 * time.Hour,
 		DLQStream: "DLQ", DLQSubject: "transcribe.dlq", Consumer: "xdna-workers",
-		AckWait: 60 * time.Second, MaxDeliver: 5, DuplicateWindow: 2 * time.Minute, Replicas: 1,
+		AckWait: 60 * time.Second, MaxDeliver: 8, DuplicateWindow: 2 * time.Minute, Replicas: 1,
 		BackOff: []time.Duration{},
 	}
 	if c.String() != want.String() {

@@ -65,7 +65,7 @@ func TestProvisionIdempotentAndConcurrent(t *testing.T) {
 	}
 	cc := c.CachedInfo().Config
 	if cc.Durable != "xdna-workers" || cc.AckPolicy != jetstream.AckExplicitPolicy || cc.AckWait != 60*time.Second ||
-		cc.MaxDeliver != 5 || cc.FilterSubject != "transcribe.jobs" || cc.MaxAckPending != 10000 ||
+		cc.MaxDeliver != 8 || cc.FilterSubject != "transcribe.jobs" || cc.MaxAckPending != 10000 ||
 		cc.DeliverPolicy != jetstream.DeliverAllPolicy || len(cc.BackOff) != 0 {
 		t.Errorf("consumer config: %+v", cc)
 	}

@@ -36,7 +36,7 @@ const (
 func (w *Worker) Health() Health {
 	h := Health{
 		Status: "healthy", Worker: w.cfg.WorkerID, Device: w.dev.Name(), Model: w.model,
-		NATS: w.nc.Status().String(), InFlight: len(w.slots), BufferSets: cap(w.slots),
+		NATS: w.nc.Status().String(), InFlight: int(w.inFlight.Load()), BufferSets: cap(w.slots),
 		PoolBytes: w.pools.MaxBytes(), BufferPools: map[string]xdna.Stats{}, Warnings: []string{},
 	}
 	for _, p := range w.pools.All() {

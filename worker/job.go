@@ -193,9 +193,13 @@ func (w *Worker) finish(ctx context.Context, d *queue.Delivery, res *job.Result,
 	if res.Error != nil {
 		code = string(res.Error.Code)
 	}
-	w.m.jobs.WithLabelValues(res.Status, code).Inc()
 	if dup {
-		log.Info("result was already published (duplicate suppressed)")
+		// Another delivery of this job already published its result (this
+		// worker was cut off past ACK_WAIT, or crashed before acking).
+		w.m.duplicates.Inc()
+		log.Info("result was already published by an earlier delivery (duplicate suppressed)")
+	} else {
+		w.m.jobs.WithLabelValues(res.Status, code).Inc()
 	}
 	if res.Status == job.StatusFailed {
 		_ = d.Term("failed: " + string(res.Error.Code))
@@ -205,7 +209,9 @@ func (w *Worker) finish(ctx context.Context, d *queue.Delivery, res *job.Result,
 	if err := retry(pctx, func() error { return d.Ack(pctx) }); err != nil {
 		log.Warn("ack failed; a redelivery will find the published result", "err", err)
 	}
-	log.Info("job succeeded", "duration_s", res.DurationS, "total_ms", res.TimingsMS["total"])
+	if !dup {
+		log.Info("job succeeded", "duration_s", res.DurationS, "total_ms", res.TimingsMS["total"])
+	}
 }
 
 // deadLetter sends a message to the DLQ and terminates it: one that is not

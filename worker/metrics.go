@@ -20,6 +20,7 @@ type metrics struct {
 	deadLetters  *prometheus.CounterVec
 	leaks        prometheus.Counter
 	audioSeconds prometheus.Counter
+	duplicates   prometheus.Counter
 }
 
 func newMetrics(pools *xdna.Pools) *metrics {
@@ -49,8 +50,9 @@ func newMetrics(pools *xdna.Pools) *metrics {
 		}, []string{"reason"}),
 		leaks:        prometheus.NewCounter(prometheus.CounterOpts{Name: "xdna_buffer_leaks_total", Help: "Pool buffers still held when their job ended (reclaimed)."}),
 		audioSeconds: prometheus.NewCounter(prometheus.CounterOpts{Name: "xdna_audio_seconds_total", Help: "Seconds of audio transcribed."}),
+		duplicates:   prometheus.NewCounter(prometheus.CounterOpts{Name: "xdna_duplicate_results_total", Help: "Results refused because an earlier delivery of the job already published one."}),
 	}
-	reg.MustRegister(m.jobs, m.stage, m.queueWait, m.inFlight, m.backpressure, m.redeliveries, m.retries, m.deadLetters, m.leaks, m.audioSeconds, poolCollector{pools})
+	reg.MustRegister(m.jobs, m.stage, m.queueWait, m.inFlight, m.backpressure, m.redeliveries, m.retries, m.deadLetters, m.leaks, m.audioSeconds, m.duplicates, poolCollector{pools})
 	return m
 }
 

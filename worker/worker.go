@@ -44,6 +44,7 @@ type Worker struct {
 	m        *metrics
 	running  atomic.Bool
 	draining atomic.Bool
+	inFlight atomic.Int64 // jobs pulled and not finished (not the reserved slot)
 }
 
 // Open connects to the broker and storage, provisions the streams, sizes the
@@ -187,23 +188,25 @@ func (w *Worker) Run(ctx context.Context) error {
 			continue
 		}
 		w.m.inFlight.Inc()
+		w.inFlight.Add(1)
 		jobs.Add(1)
 		go func() {
 			defer jobs.Done()
 			defer func() { <-w.slots }()
 			defer w.m.inFlight.Dec()
+			defer w.inFlight.Add(-1)
 			w.handle(jobsCtx, d, reserved)
 		}()
 	}
 
 	w.draining.Store(true)
-	w.log.Info("stopped pulling; draining jobs in flight", "in_flight", len(w.slots), "timeout", w.cfg.ShutdownTimeout)
+	w.log.Info("stopped pulling; draining jobs in flight", "in_flight", w.inFlight.Load(), "timeout", w.cfg.ShutdownTimeout)
 	drained := make(chan struct{})
 	go func() { jobs.Wait(); close(drained) }()
 	select {
 	case <-drained:
 	case <-time.After(w.cfg.ShutdownTimeout):
-		w.log.Warn("shutdown timeout: handing back unfinished jobs", "in_flight", len(w.slots))
+		w.log.Warn("shutdown timeout: handing back unfinished jobs", "in_flight", w.inFlight.Load())
 		cancelJobs()
 		<-drained
 	}
