@@ -68,7 +68,7 @@ func Connect(ctx context.Context, cfg Config, opts ...ConnectOption) (*nats.Conn
 		// A connection that died silently (a partition, a NAT timeout) is
 		// noticed within about 45 s instead of nats.go's default 4-6 min,
 		// during which the worker would look ready and do nothing.
-		nats.PingInterval(15*time.Second),
+		nats.PingInterval(15 * time.Second),
 		nats.MaxPingsOutstanding(3),
 		nats.ConnectHandler(func(nc *nats.Conn) {
 			log.Info("connected", slog.String("server", nc.ConnectedUrlRedacted()), slog.String("server_id", nc.ConnectedServerId()))
