@@ -20,11 +20,11 @@ cleanup() {
 trap cleanup EXIT
 
 compose up -d
-echo "compose: waiting for both workers to be ready"
+echo "compose: waiting for both workers to answer /healthz"
 for i in $(seq 1 90); do
   ok=0
   for p in "$WORKER_1_PORT" "$WORKER_2_PORT"; do
-    curl -sf "http://127.0.0.1:$p/readyz" >/dev/null 2>&1 && ok=$((ok + 1))
+    HTTP_ADDR="127.0.0.1:$p" bin/xdna-worker healthcheck 2>/dev/null && ok=$((ok + 1))
   done
   [ $ok -eq 2 ] && break
   [ $i -eq 90 ] && { echo "workers not ready after 90 s"; exit 1; }
