@@ -16,6 +16,5 @@
 //
 // The harness is in cluster_test.go; the tests are in the other _test files.
 // TestLoadLevels writes its table, as Markdown, to the file named by
-// XDNA_LOADTEST_REPORT when that is set. TestPartitionedWorkerNewAddress
-// reproduces a known product bug and runs only with XDNA_IT_KNOWN_BUGS=1.
+// XDNA_LOADTEST_REPORT when that is set.
 package integration

@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -303,14 +302,10 @@ func TestPartitionedWorkerLateResults(t *testing.T) {
 // worker must notice within a minute — reconnect, or at least stop
 // reporting ready — and take jobs again.
 //
-// It fails today and is skipped unless XDNA_IT_KNOWN_BUGS is set: queue.Connect
-// keeps nats.go's default PingInterval (2 min) and MaxPingsOut (2), so the
-// dead connection is declared stale only on the third ping tick, 4 to 6
-// minutes later; until then /readyz answers 200 and the worker takes no work.
+// With nats.go's default pings (every 2 min, 2 outstanding) the worker stayed
+// a ready zombie for 4-6 minutes; queue.Connect now pings every 15 s and
+// gives up after 3 missed pongs.
 func TestPartitionedWorkerNewAddress(t *testing.T) {
-	if os.Getenv("XDNA_IT_KNOWN_BUGS") == "" {
-		t.Skip("known product bug: a worker whose NATS connection dies silently stays a ready zombie for 4-6 min (nats.go default PingInterval); set XDNA_IT_KNOWN_BUGS=1 to run")
-	}
 	c := NewCluster(t, Options{Workers: 2, Env: map[string]string{"XDNA_SIM_WINDOW_MS": "100"}})
 	c.DisconnectWorker(0)
 	// A bystander takes the lowest free address: w0's old one.
