@@ -2,7 +2,9 @@ package whisper_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,10 +86,34 @@ func TestLoadReportsWhatIsWrong(t *testing.T) {
 // within the type's precision of the F32 model's.
 func TestLoadQuantizedTypes(t *testing.T) {
 	ref, _ := randomModel(t, small, ggml.F32)
+	mel := randomMel(ref)
+	encode := func(m *whisper.Model) []float32 {
+		out := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
+		if err := m.NewEncoder().Encode(context.Background(), mel, out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want := encode(ref)
+	// Cosine of the encoder output against the F32 model's: quantization
+	// noise only, never a misread layout.
+	minCos := map[ggml.Type]float64{ggml.F16: 0.99999, ggml.Q8_0: 0.9999, ggml.Q5_0: 0.995, ggml.Q5_1: 0.995}
 	for _, typ := range []ggml.Type{ggml.F16, ggml.Q8_0, ggml.Q5_0, ggml.Q5_1} {
 		m, _ := randomModel(t, small, typ)
 		if m.H != ref.H || m.Bytes != ref.Bytes {
 			t.Fatalf("%v: hparams %+v bytes %d", typ, m.H, m.Bytes)
+		}
+		got := encode(m)
+		var dot, na, nb float64
+		for i := range got {
+			dot += float64(got[i]) * float64(want[i])
+			na += float64(got[i]) * float64(got[i])
+			nb += float64(want[i]) * float64(want[i])
+		}
+		cos := dot / math.Sqrt(na*nb)
+		t.Logf("%v: encoder output cosine vs F32 %.6f", typ, cos)
+		if cos < minCos[typ] {
+			t.Errorf("%v: cosine %.6f < %v", typ, cos, minCos[typ])
 		}
 	}
 }
