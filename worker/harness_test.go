@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -203,8 +202,6 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
-
-var _ = fmt.Sprintf
 
 func logJSON(w io.Writer, v any) {
 	slog.New(slog.NewJSONHandler(w, nil)).Info("config", "config", v)

@@ -10,11 +10,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
 	"github.com/xdna-worker/xdna-worker/job"
@@ -405,9 +403,6 @@ func waitFor(t *testing.T, timeout time.Duration, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
-var _ = sync.Mutex{}
-var _ jetstream.Msg
 
 // With a model, the worker runs the real Whisper pipeline on the cpu device.
 func TestCPUDeviceEndToEnd(t *testing.T) {
