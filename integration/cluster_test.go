@@ -35,6 +35,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 
+	"github.com/xdna-worker/xdna-worker/audio/wav"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
 	"github.com/xdna-worker/xdna-worker/queue"
@@ -303,15 +304,15 @@ func NewCluster(t *testing.T, o Options) *Cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Store().Close() })
-	var wav bytes.Buffer
-	if err := pipeline.WriteWAV(&wav, pipeline.Tone(o.AudioSeconds, 440), pipeline.SampleRate); err != nil {
+	var tone bytes.Buffer
+	if err := wav.Write(&tone, pipeline.Tone(o.AudioSeconds, 440), pipeline.SampleRate); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Store().EnsureBucket(ctx, audioBucket); err != nil {
 		t.Fatalf("bucket: %v", err)
 	}
 	c.Audio = job.ObjectRef{Bucket: audioBucket, Key: fmt.Sprintf("it/tone-%gs.wav", o.AudioSeconds)}
-	if err := c.Store().Put(ctx, c.Audio.Bucket, c.Audio.Key, bytes.NewReader(wav.Bytes()), int64(wav.Len()), "audio/wav"); err != nil {
+	if err := c.Store().Put(ctx, c.Audio.Bucket, c.Audio.Key, bytes.NewReader(tone.Bytes()), int64(tone.Len()), "audio/wav"); err != nil {
 		t.Fatalf("upload audio: %v", err)
 	}
 

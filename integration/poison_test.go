@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xdna-worker/xdna-worker/audio/wav"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
 )
@@ -20,7 +21,7 @@ func TestPoisonMessage(t *testing.T) {
 	}})
 	// 10 minutes of audio is 20 windows × 100 ms: always past JOB_TIMEOUT.
 	var b bytes.Buffer
-	pipeline.WriteWAV(&b, make([]float32, 600*pipeline.SampleRate), pipeline.SampleRate)
+	wav.Write(&b, make([]float32, 600*pipeline.SampleRate), pipeline.SampleRate)
 	ctx := context.Background()
 	if err := c.Store().Put(ctx, c.Audio.Bucket, "poison.wav", bytes.NewReader(b.Bytes()), int64(b.Len()), "audio/wav"); err != nil {
 		t.Fatal(err)

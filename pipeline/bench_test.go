@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"testing"
@@ -56,7 +55,7 @@ func BenchmarkResample44k(b *testing.B) {
 }
 
 func BenchmarkDecodeResampleMel30s(b *testing.B) {
-	file := stereoToneWAV(44100, 30, 440, 0.5, wavSpec{})
+	file := stereoToneWAV(44100, 30, 440, 0.5, false)
 	m, err := NewMel(MelFilters(80), 80)
 	if err != nil {
 		b.Fatal(err)
@@ -66,7 +65,7 @@ func BenchmarkDecodeResampleMel30s(b *testing.B) {
 	b.SetBytes(int64(len(file)))
 	b.ReportAllocs()
 	for b.Loop() {
-		d, err := NewDecoder(bytes.NewReader(file))
+		d, err := openBytes(file)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -89,26 +88,4 @@ func BenchmarkDecodeResampleMel30s(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
-}
-
-func BenchmarkWAVReadMono44kStereo(b *testing.B) {
-	file := stereoToneWAV(44100, 30, 440, 0.5, wavSpec{})
-	buf := make([]float32, 4096)
-	b.SetBytes(int64(len(file)))
-	b.ReportAllocs()
-	for b.Loop() {
-		w, err := NewWAVReader(bytes.NewReader(file))
-		if err != nil {
-			b.Fatal(err)
-		}
-		for {
-			_, err := w.ReadMono(buf)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
 }

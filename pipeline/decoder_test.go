@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -13,18 +14,34 @@ import (
 )
 
 // stereoToneWAV returns a 16-bit stereo WAV at rate holding f Hz at amp in
-// both channels (opposite phase offsets, so the mixdown is a scaled tone).
-func stereoToneWAV(rate int, seconds, f, amp float64, spec wavSpec) []byte {
+// both channels, so the mixdown is the same tone. A streamed file declares
+// no data size.
+func stereoToneWAV(rate int, seconds, f, amp float64, streamed bool) []byte {
+	le := binary.LittleEndian
 	n := int(seconds * float64(rate))
 	var data []byte
 	for i := range n {
 		v := amp * math.Sin(2*math.Pi*f*float64(i)/float64(rate))
 		q := int16(math.Round(v * 32767))
-		data = binary.LittleEndian.AppendUint16(data, uint16(q))
-		data = binary.LittleEndian.AppendUint16(data, uint16(q))
+		data = le.AppendUint16(data, uint16(q))
+		data = le.AppendUint16(data, uint16(q))
 	}
-	spec.tag, spec.channels, spec.rate, spec.bits = 1, 2, rate, 16
-	return buildWAV(spec, data)
+	h := []byte("RIFF\x00\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x02\x00")
+	h = le.AppendUint32(h, uint32(rate))
+	h = le.AppendUint32(h, uint32(rate*4))
+	h = append(h, 4, 0, 16, 0)
+	h = append(h, "data"...)
+	size := uint32(len(data))
+	if streamed {
+		size = 0
+	}
+	h = le.AppendUint32(h, size)
+	return append(h, data...)
+}
+
+// openBytes opens in-memory audio.
+func openBytes(b []byte) (*Decoder, error) {
+	return OpenAudio(context.Background(), bytes.NewReader(b), int64(len(b)))
 }
 
 // decodeAll reads a Decoder to the end with reads of size chunk.
@@ -59,14 +76,10 @@ func TestDecoder(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			const amp, f, seconds = 0.5, 1000.0, 1.5
-			spec := wavSpec{}
-			if tc.streamed {
-				spec.dataSize = -1
-			}
-			file := stereoToneWAV(tc.rate, seconds, f, amp, spec)
+			file := stereoToneWAV(tc.rate, seconds, f, amp, tc.streamed)
 			var ref []float32
 			for _, chunk := range []int{1, 1000, SamplesPerWindow} {
-				d, err := NewDecoder(bytes.NewReader(file))
+				d, err := openBytes(file)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -111,21 +124,22 @@ func TestDecoder(t *testing.T) {
 }
 
 func TestDecoderErrors(t *testing.T) {
-	good := stereoToneWAV(44100, 0.5, 440, 0.5, wavSpec{})
+	good := stereoToneWAV(44100, 0.5, 440, 0.5, false)
 	tests := []struct {
 		name  string
 		file  []byte
 		code  job.Code
 		early bool // NewDecoder fails
 	}{
-		{"mp3", []byte("ID3\x03\x00\x00\x00\x00\x00\x00"), job.CodeUnsupportedFormat, true},
+		{"unknown", []byte("this is not audio, just text"), job.CodeUnsupportedFormat, true},
+		{"only an ID3 tag", []byte("ID3\x03\x00\x00\x00\x00\x00\x00"), job.CodeAudioDecode, true},
 		{"empty", nil, job.CodeAudioDecode, true},
 		{"truncated 44.1k data", good[:len(good)/2], job.CodeAudioDecode, false},
-		{"truncated 16k data", stereoToneWAV(16000, 0.5, 440, 0.5, wavSpec{})[:5000], job.CodeAudioDecode, false},
+		{"truncated 16k data", stereoToneWAV(16000, 0.5, 440, 0.5, false)[:5000], job.CodeAudioDecode, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := NewDecoder(bytes.NewReader(tc.file))
+			d, err := openBytes(tc.file)
 			if (err != nil) != tc.early {
 				t.Fatalf("NewDecoder error %v, want failure %v", err, tc.early)
 			}

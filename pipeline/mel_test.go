@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"io"
 	"math"
@@ -85,12 +86,13 @@ func TestMelJFK(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	d, err := NewDecoder(f)
+	d, err := OpenAudio(context.Background(), f, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer d.Close()
 	info := d.Info()
-	if info.SampleRate != 16000 || info.Channels != 1 || info.BitsPerSample != 16 || info.Frames != 176000 {
+	if info.SampleRate != 16000 || info.Channels() != 1 || info.Codec != "wav/pcm16" || info.Frames != 176000 {
 		t.Fatalf("jfk.wav info %+v, want 16 kHz mono 16-bit 176000 frames", info)
 	}
 	if dur, ok := d.Duration(); !ok || dur.Seconds() != 11 {

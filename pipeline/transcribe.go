@@ -10,6 +10,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/xdna-worker/xdna-worker/audio"
+	"github.com/xdna-worker/xdna-worker/audio/ffmpeg"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
@@ -49,8 +51,8 @@ type TextSession interface {
 
 // Request is one job's audio and options.
 type Request struct {
-	Audio io.Reader // the fetched object, read once
-	Size  int64     // its size in bytes, 0 if unknown
+	Audio audio.Input // the fetched object, in any supported format
+	Size  int64       // its size in bytes, 0 if unknown
 	// Reserved is the audio buffer reserved at admission, before the job's
 	// message was pulled. Transcribe takes ownership and releases it. When it
 	// is not valid, Transcribe acquires one itself.
@@ -62,7 +64,7 @@ type Request struct {
 
 // Timings are the time spent in each stage, summed over windows.
 type Timings struct {
-	Decode     time.Duration // WAV decode + resample to 16 kHz
+	Decode     time.Duration // decode, down-mix and resample to 16 kHz
 	Mel        time.Duration
 	Encode     time.Duration
 	DecodeText time.Duration
@@ -90,6 +92,7 @@ type Transcriber struct {
 	text        TextDecoder
 	maxDuration time.Duration
 	tempDir     string
+	ffmpeg      *ffmpeg.Config
 }
 
 // Option configures a Transcriber.
@@ -101,6 +104,13 @@ func WithTextDecoder(d TextDecoder) Option { return func(t *Transcriber) { t.tex
 
 // WithMaxDuration sets the longest audio accepted (MAX_AUDIO_DURATION).
 func WithMaxDuration(d time.Duration) Option { return func(t *Transcriber) { t.maxDuration = d } }
+
+// WithFFmpeg lets the transcriber decode, with an external ffmpeg run as
+// cfg says, the formats the pure-Go decoders do not handle. Its output is
+// capped at the maximum duration.
+func WithFFmpeg(cfg ffmpeg.Config) Option {
+	return func(t *Transcriber) { t.ffmpeg = &cfg }
+}
 
 // WithTempDir sets where decoded audio is spooled (os.TempDir by default).
 func WithTempDir(dir string) Option { return func(t *Transcriber) { t.tempDir = dir } }
@@ -226,22 +236,28 @@ func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, 
 	return text, err
 }
 
-// decode decodes and resamples the whole input to 16 kHz mono float32 in a
-// spool file, using buf (the reserved audio buffer) as scratch. It enforces
-// the duration limit from the header before decoding (when the header's data
-// size is plausible for an object of size bytes) and while decoding.
-func (t *Transcriber) decode(ctx context.Context, r io.Reader, size int64, buf []float32) (*os.File, int64, error) {
-	dec, err := NewDecoder(r)
+// decode decodes, mixes down and resamples the whole input to 16 kHz mono
+// float32 in a spool file, using buf (the reserved audio buffer) as
+// scratch. It enforces the duration limit from the container's header
+// before decoding (where the header can be trusted, see audio.Open) and
+// while decoding.
+func (t *Transcriber) decode(ctx context.Context, r audio.Input, size int64, buf []float32) (*os.File, int64, error) {
+	var opts []audio.Option
+	if t.ffmpeg != nil {
+		cfg := *t.ffmpeg
+		cfg.MaxDuration = t.maxDuration
+		opts = append(opts, audio.WithFFmpeg(cfg))
+	}
+	dec, err := OpenAudio(ctx, r, size, opts...)
 	if err != nil {
 		return nil, 0, err
 	}
+	defer dec.Close()
 	limit := int64(math.MaxInt64)
 	if t.maxDuration > 0 {
 		limit = int64(t.maxDuration / time.Second * SampleRate)
 		limit += int64(t.maxDuration%time.Second) * SampleRate / int64(time.Second)
-		info := dec.Info()
-		declared := info.Frames * int64(info.Channels*info.BitsPerSample/8)
-		if d := info.Duration; d > t.maxDuration && info.Frames > 0 && size > 0 && declared <= size {
+		if d, ok := dec.Duration(); ok && d > t.maxDuration {
 			return nil, 0, job.Errorf(job.CodeAudioTooLong, "audio is %v long, longer than the limit of %v", d.Round(time.Millisecond), t.maxDuration)
 		}
 	}
@@ -277,6 +293,9 @@ func (t *Transcriber) decode(ctx context.Context, r io.Reader, size int64, buf [
 		}
 		if rerr != nil {
 			closeSpool(f)
+			if job.CodeOf(rerr) == job.CodeAudioTooLong {
+				return nil, 0, job.Errorf(job.CodeAudioTooLong, "audio is longer than the limit of %v", t.maxDuration)
+			}
 			return nil, 0, rerr
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xdna-worker/xdna-worker/audio/wav"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
 	"github.com/xdna-worker/xdna-worker/xdna"
@@ -68,7 +69,7 @@ func newTranscriber(t *testing.T, pools *xdna.Pools, text pipeline.TextDecoder, 
 
 func wavBytes(seconds float64) []byte {
 	var b bytes.Buffer
-	pipeline.WriteWAV(&b, pipeline.Tone(seconds, 300), pipeline.SampleRate)
+	wav.Write(&b, pipeline.Tone(seconds, 300), pipeline.SampleRate)
 	return b.Bytes()
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/xdna-worker/xdna-worker/audio/wav"
 	"github.com/xdna-worker/xdna-worker/ggml"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
@@ -24,8 +25,8 @@ func transcribeTone(t *testing.T, m *whisper.Model, req pipeline.Request, opts w
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	pipeline.WriteWAV(&b, pipeline.Tone(3, 330), pipeline.SampleRate)
-	req.Audio = &b
+	wav.Write(&b, pipeline.Tone(3, 330), pipeline.SampleRate)
+	req.Audio = bytes.NewReader(b.Bytes())
 	out, err := tr.Transcribe(xdna.WithJob(context.Background(), "t"), &req)
 	for _, p := range pools.All() {
 		if s := p.Stats(); s.BuffersInUse != 0 {

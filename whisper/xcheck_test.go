@@ -46,10 +46,11 @@ func jfkMel(t testing.TB, m *whisper.Model) []float32 {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	dec, err := pipeline.NewDecoder(f)
+	dec, err := pipeline.OpenAudio(context.Background(), f, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer dec.Close()
 	samples := make([]float32, pipeline.SamplesPerWindow)
 	n := 0
 	for n < len(samples) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/xdna-worker/xdna-worker/audio/ffmpeg"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
 	"github.com/xdna-worker/xdna-worker/xdna"
@@ -39,6 +40,8 @@ type Config struct {
 	HTTPAddr         string        `env:"HTTP_ADDR" envDefault:":8080"`
 	WorkerID         string        `env:"WORKER_ID"`
 	TempDir          string        `env:"XDNA_TEMP_DIR"`
+	FFmpegPath       string        `env:"FFMPEG_PATH"`
+	FFmpegTimeout    time.Duration `env:"FFMPEG_TIMEOUT" envDefault:"10m"`
 	LogLevel         slog.Level    `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat        string        `env:"LOG_FORMAT" envDefault:"auto"`
 }
@@ -137,6 +140,14 @@ func (c *Config) validate() []error {
 	if c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT must be positive")
 	}
+	if c.FFmpegTimeout <= 0 {
+		bad("FFMPEG_TIMEOUT must be positive")
+	}
+	if c.FFmpegPath != "" && c.FFmpegPath != FFmpegNone {
+		if _, err := ffmpeg.Find(c.FFmpegPath); err != nil {
+			bad("%v (use FFMPEG_PATH=none to run without ffmpeg)", err)
+		}
+	}
 	switch c.LogFormat {
 	case "auto", "text", "json":
 	default:
@@ -158,6 +169,24 @@ func validWorkerID(s string) bool {
 		}
 	}
 	return true
+}
+
+// FFmpegNone is the FFMPEG_PATH that turns the ffmpeg fallback off even
+// when PATH has one.
+const FFmpegNone = "none"
+
+// FFmpeg returns how to run the ffmpeg fallback decoder, and false when
+// the worker has none: FFMPEG_PATH=none, or no FFMPEG_PATH and no ffmpeg on
+// PATH.
+func (c *Config) FFmpeg() (ffmpeg.Config, bool) {
+	if c.FFmpegPath == FFmpegNone {
+		return ffmpeg.Config{}, false
+	}
+	p, err := ffmpeg.Find(c.FFmpegPath)
+	if err != nil {
+		return ffmpeg.Config{}, false
+	}
+	return ffmpeg.Config{Path: p, Timeout: c.FFmpegTimeout, MaxDuration: time.Duration(c.MaxAudioDuration)}, true
 }
 
 // Queue returns the broker settings, with this worker's client name.
@@ -189,6 +218,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_pool", c.MaxPoolSize), slog.String("pool_growth", c.PoolGrowth),
 		slog.Duration("max_audio_duration", time.Duration(c.MaxAudioDuration)), slog.Int64("max_audio_bytes", int64(c.MaxAudioBytes)),
 		slog.Duration("job_timeout", c.JobTimeout), slog.String("worker_id", c.WorkerID),
+		slog.String("ffmpeg_path", c.FFmpegPath),
 	)
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/xdna-worker/xdna-worker/audio/wav"
 	"github.com/xdna-worker/xdna-worker/ggml"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
@@ -174,7 +175,7 @@ func (e *env) consumerInfo() *jetstream.ConsumerInfo {
 // tone returns a 16 kHz mono 16-bit WAV of the given length.
 func tone(seconds float64) []byte {
 	var b bytes.Buffer
-	pipeline.WriteWAV(&b, pipeline.Tone(seconds, 440), pipeline.SampleRate)
+	wav.Write(&b, pipeline.Tone(seconds, 440), pipeline.SampleRate)
 	return b.Bytes()
 }
 

@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -149,7 +148,7 @@ func (w *Worker) run(ctx context.Context, j *job.Job, reserved xdna.Buffer, res 
 	}
 
 	tr, err := w.tr.Transcribe(ctx, &pipeline.Request{
-		Audio: bufio.NewReaderSize(f, 64<<10), Size: size, Reserved: reserved,
+		Audio: f, Size: size, Reserved: reserved,
 		Language: j.Language, Task: j.Task, Prompt: j.Prompt,
 	})
 	if err != nil {

@@ -124,6 +124,12 @@ func (w *Worker) openModel() error {
 	}
 	w.pools = pools
 	opts := []pipeline.Option{pipeline.WithMaxDuration(time.Duration(w.cfg.MaxAudioDuration)), pipeline.WithTempDir(w.cfg.TempDir)}
+	if ff, ok := w.cfg.FFmpeg(); ok {
+		opts = append(opts, pipeline.WithFFmpeg(ff))
+		w.log.Info("ffmpeg decodes what the built-in decoders do not", "ffmpeg", ff.Path)
+	} else {
+		w.log.Info("no ffmpeg: formats without a built-in decoder (HE-AAC, AMR, WMA, AIFF, ...) fail as unsupported_format; set FFMPEG_PATH or use the image with ffmpeg")
+	}
 	if device == xdna.DriverCPU {
 		tr, err := model.Transcriber(pools, whisper.Options{}, opts...)
 		if err != nil {

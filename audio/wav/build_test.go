@@ -1,4 +1,4 @@
-package pipeline
+package wav
 
 import (
 	"encoding/binary"
@@ -109,13 +109,12 @@ func buildWAV(s wavSpec, data []byte) []byte {
 }
 
 // testSignal returns frames×channels interleaved raw samples of a different
-// sine per channel, encoded as s describes, and the expected mono mixdown
-// (the mean of the decoded channel values).
-func testSignal(s wavSpec, frames int) (data []byte, mono []float64) {
+// sine per channel, encoded as s describes, and the expected decoded value
+// of each, planar.
+func testSignal(s wavSpec, frames int) (data []byte, want [][]float64) {
 	le := binary.LittleEndian
-	mono = make([]float64, frames)
+	want = make([][]float64, s.channels)
 	for n := range frames {
-		var sum float64
 		for c := range s.channels {
 			f := 300 * float64(c+1)
 			v := 0.8 * math.Sin(2*math.Pi*f*float64(n)/float64(s.rate)+0.3*float64(c))
@@ -156,11 +155,10 @@ func testSignal(s wavSpec, frames int) (data []byte, mono []float64) {
 			default:
 				panic("testSignal: unsupported spec")
 			}
-			sum += dec
+			want[c] = append(want[c], dec)
 		}
-		mono[n] = sum / float64(s.channels)
 	}
-	return data, mono
+	return data, want
 }
 
 // refALaw decodes G.711 A-law by its definition: sign, 3-bit segment,

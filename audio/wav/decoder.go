@@ -1,4 +1,4 @@
-package pipeline
+package wav
 
 import (
 	"encoding/binary"
@@ -7,22 +7,15 @@ import (
 	"io"
 	"time"
 
-	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
-// Limits of the WAV reader.
-const (
-	// MaxChannels is the largest channel count accepted.
-	MaxChannels = 64
-	// MinSampleRate is the lowest sample rate accepted, in Hz.
-	MinSampleRate = 1000
-	// MaxSampleRate is the highest sample rate accepted, in Hz.
-	MaxSampleRate = 384000
-)
+// bufSize is the size of a Decoder's internal byte buffer. It holds at least
+// 64 frames of the widest frame (64 channels × 8 bytes).
+const bufSize = 32 << 10
 
-// wavBufSize is the size of a WAVReader's internal byte buffer. It holds at
-// least 64 frames of the widest frame (64 channels × 8 bytes).
-const wavBufSize = 32 << 10
+// blockFrames is the most frames Next returns at once.
+const blockFrames = 4096
 
 // WAVE format tags.
 const (
@@ -67,8 +60,8 @@ func (e Encoding) String() string {
 	return "unknown"
 }
 
-// WAVInfo describes the audio of a WAV file, from its header.
-type WAVInfo struct {
+// Format describes the audio of a WAV file, from its header.
+type Format struct {
 	SampleRate    int      // frames per second
 	Channels      int      // samples per frame
 	BitsPerSample int      // container size of one sample
@@ -79,55 +72,77 @@ type WAVInfo struct {
 	Frames int64
 	// Duration is Frames at SampleRate, or 0 when Frames is unknown.
 	Duration time.Duration
+	// ChannelMask is WAVE_FORMAT_EXTENSIBLE's speaker mask, 0 if absent.
+	ChannelMask uint32
 }
 
-// WAVReader decodes a WAV stream to mono float32 samples. It reads the
-// underlying reader sequentially, through one fixed 32 KiB buffer, and never
-// seeks. It is not safe for concurrent use.
-type WAVReader struct {
+// Decoder decodes a WAV stream to planar float32 samples; it implements
+// pcm.Decoder. It reads the underlying reader sequentially, through one
+// fixed 32 KiB buffer, and never seeks. It is not safe for concurrent use.
+type Decoder struct {
 	r          io.Reader
-	info       WAVInfo
+	info       Format
+	layout     pcm.Layout
 	blockAlign int
-	mono       monoFunc
-	known      bool  // the data chunk size is declared
-	declared   int64 // declared data chunk size in bytes
-	remaining  int64 // declared bytes not yet read from r
-	consumed   int64 // data bytes read from r so far
-	start, end int   // unconverted bytes in buf
-	eof        bool  // r is exhausted
-	err        error // sticky: returned once buf holds no whole frame
-	buf        [wavBufSize]byte
+	convert    convertFunc
+	planes     [][]float32 // the block Next returns
+	known      bool        // the data chunk size is declared
+	declared   int64       // declared data chunk size in bytes
+	remaining  int64       // declared bytes not yet read from r
+	consumed   int64       // data bytes read from r so far
+	start, end int         // unconverted bytes in buf
+	eof        bool        // r is exhausted
+	err        error       // sticky: returned once buf holds no whole frame
+	buf        [bufSize]byte
 }
 
-// decodeErr returns an audio_decode error about a malformed WAV file.
+// decodeErr returns an error about a malformed WAV file.
 func decodeErr(format string, args ...any) error {
-	return job.Errorf(job.CodeAudioDecode, "wav: "+format, args...)
+	return fmt.Errorf("wav: "+format+": %w", append(args, pcm.ErrMalformed)...)
 }
 
-// unsupportedErr returns an unsupported_format error.
+// unsupportedErr returns an error about a WAV codec or layout that is not
+// decoded.
 func unsupportedErr(format string, args ...any) error {
-	return job.Errorf(job.CodeUnsupportedFormat, format, args...)
+	return fmt.Errorf("wav: "+format+": %w", append(args, pcm.ErrUnsupported)...)
 }
 
-// NewWAVReader reads the header of a RIFF/WAVE (or RF64/BW64) stream from r,
-// up to the start of the data chunk, and returns a reader of its samples.
+// NewDecoder reads the header of a RIFF/WAVE (or RF64/BW64) stream from r,
+// up to the start of the data chunk, and returns a decoder of its samples.
 // Chunks other than fmt, ds64 and data are skipped. Malformed headers yield
-// job.CodeAudioDecode errors; other formats (detected by their magic bytes)
-// and WAV codecs that are not decoded yield job.CodeUnsupportedFormat
-// errors. Errors of r itself are returned wrapped, without a job code.
-func NewWAVReader(r io.Reader) (*WAVReader, error) {
-	w := &WAVReader{r: r}
+// errors wrapping pcm.ErrMalformed; WAV codecs that are not decoded (ADPCM,
+// GSM, MP3 in WAV, ...) and input that is not WAV yield errors wrapping
+// pcm.ErrUnsupported. Errors of r itself are returned wrapped.
+func NewDecoder(r io.Reader) (*Decoder, error) {
+	w := &Decoder{r: r}
 	if err := w.readHeader(); err != nil {
 		return nil, err
+	}
+	w.layout = pcm.MaskLayout(w.info.ChannelMask, w.info.Channels)
+	w.planes = make([][]float32, w.info.Channels)
+	frames := min(blockFrames, bufSize/w.blockAlign)
+	back := make([]float32, frames*w.info.Channels)
+	for c := range w.planes {
+		w.planes[c] = back[c*frames : (c+1)*frames : (c+1)*frames]
 	}
 	return w, nil
 }
 
-// Info returns the audio's description from the header.
-func (w *WAVReader) Info() WAVInfo { return w.info }
+// Format returns the audio's description from the header.
+func (w *Decoder) Format() Format { return w.info }
+
+// Info describes the stream for pcm.Decoder.
+func (w *Decoder) Info() pcm.Info {
+	return pcm.Info{
+		Codec:      "wav/" + w.info.Encoding.String() + fmt.Sprint(w.info.BitsPerSample),
+		SampleRate: w.info.SampleRate,
+		Layout:     w.layout,
+		Frames:     w.info.Frames,
+	}
+}
 
 // readFull reads len(p) header bytes; a short read is a truncated file.
-func (w *WAVReader) readFull(p []byte, what string) error {
+func (w *Decoder) readFull(p []byte, what string) error {
 	n, err := io.ReadFull(w.r, p)
 	switch {
 	case err == nil:
@@ -140,7 +155,7 @@ func (w *WAVReader) readFull(p []byte, what string) error {
 }
 
 // skip discards n bytes of chunk id.
-func (w *WAVReader) skip(n int64, id string) error {
+func (w *Decoder) skip(n int64, id string) error {
 	for n > 0 {
 		k := int(min(n, int64(len(w.buf))))
 		m, err := io.ReadFull(w.r, w.buf[:k])
@@ -157,7 +172,7 @@ func (w *WAVReader) skip(n int64, id string) error {
 }
 
 // readHeader parses the RIFF header and chunks up to the data chunk.
-func (w *WAVReader) readHeader() error {
+func (w *Decoder) readHeader() error {
 	var hdr [12]byte
 	n, err := io.ReadFull(w.r, hdr[:])
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -167,9 +182,6 @@ func (w *WAVReader) readHeader() error {
 	if n == 0 {
 		return decodeErr("file is empty")
 	}
-	if f := sniffFormat(b); f != "" {
-		return unsupportedErr("unsupported audio format: %s; only WAV (RIFF/WAVE) is decoded", f)
-	}
 	magic := string(b[:min(n, 4)])
 	switch magic {
 	case "RIFF", "RF64", "BW64":
@@ -177,7 +189,10 @@ func (w *WAVReader) readHeader() error {
 		if n < 4 && (magic == "RIFF"[:n] || magic == "RF64"[:n]) {
 			return decodeErr("file is truncated: %d bytes", n)
 		}
-		return unsupportedErr("audio is not WAV: it starts with % x, not \"RIFF\"", b[:min(n, 8)])
+		if magic == "RIFX" {
+			return unsupportedErr("big-endian WAV (RIFX) is not decoded")
+		}
+		return unsupportedErr("audio is not WAV: it does not start with \"RIFF\"")
 	}
 	if n < 12 {
 		return decodeErr("file is truncated: %d bytes, a WAV header needs at least 44", n)
@@ -250,7 +265,7 @@ func (w *WAVReader) readHeader() error {
 }
 
 // readFmt parses and validates a fmt chunk of the given size.
-func (w *WAVReader) readFmt(size int64) error {
+func (w *Decoder) readFmt(size int64) error {
 	if size < 16 {
 		return decodeErr("fmt chunk is %d bytes, need at least 16", size)
 	}
@@ -264,6 +279,7 @@ func (w *WAVReader) readFmt(size int64) error {
 	}
 	le := binary.LittleEndian
 	tag := le.Uint16(f[0:])
+	var mask uint32
 	channels := int(le.Uint16(f[2:]))
 	rate := int64(le.Uint32(f[4:]))
 	byteRate := int64(le.Uint32(f[8:]))
@@ -280,9 +296,10 @@ func (w *WAVReader) readFmt(size int64) error {
 		if v := int(le.Uint16(f[18:])); v != 0 {
 			validBits = v
 		}
+		mask = le.Uint32(f[20:])
 		guid := f[24:40]
 		if string(guid[2:]) != ksGUIDTail {
-			return unsupportedErr("WAV sub-format GUID % x is not decoded", guid)
+			return unsupportedErr("WAV sub-format GUID is not a known WAVE_FORMAT_* codec")
 		}
 		tag = le.Uint16(guid[0:])
 	}
@@ -313,38 +330,39 @@ func (w *WAVReader) readFmt(size int64) error {
 		return decodeErr("block align %d does not match %d channels × %d bits (%d bytes)", blockAlign, channels, bits, channels*bits/8)
 	case byteRate != rate*int64(blockAlign):
 		return decodeErr("byte rate %d does not match %d Hz × %d-byte frames (%d)", byteRate, rate, blockAlign, rate*int64(blockAlign))
-	case channels > MaxChannels:
-		return unsupportedErr("WAV has %d channels, at most %d are supported", channels, MaxChannels)
-	case rate < MinSampleRate || rate > MaxSampleRate:
-		return unsupportedErr("WAV sample rate %d Hz is outside the supported %d..%d Hz", rate, MinSampleRate, MaxSampleRate)
+	case channels > pcm.MaxChannels:
+		return unsupportedErr("WAV has %d channels, at most %d are supported", channels, pcm.MaxChannels)
+	case rate < pcm.MinSampleRate || rate > pcm.MaxSampleRate:
+		return unsupportedErr("WAV sample rate %d Hz is outside the supported %d..%d Hz", rate, pcm.MinSampleRate, pcm.MaxSampleRate)
 	}
 
 	switch {
 	case enc == EncodingPCM && bits == 8:
-		w.mono = monoU8
+		w.convert = convertU8
 	case enc == EncodingPCM && bits == 16:
-		w.mono = monoS16
+		w.convert = convertS16
 	case enc == EncodingPCM && bits == 24:
-		w.mono = monoS24
+		w.convert = convertS24
 	case enc == EncodingPCM && bits == 32:
-		w.mono = monoS32
+		w.convert = convertS32
 	case enc == EncodingPCM:
 		return unsupportedErr("%d-bit PCM WAV is not decoded; use 8, 16, 24 or 32 bits", bits)
 	case enc == EncodingFloat && bits == 32:
-		w.mono = monoF32
+		w.convert = convertF32
 	case enc == EncodingFloat && bits == 64:
-		w.mono = monoF64
+		w.convert = convertF64
 	case enc == EncodingFloat:
 		return decodeErr("IEEE float WAV with %d bits per sample; it must be 32 or 64", bits)
 	case bits != 8:
 		return decodeErr("%s WAV with %d bits per sample; it must be 8", enc, bits)
 	case enc == EncodingALaw:
-		w.mono = monoALaw
+		w.convert = convertALaw
 	default:
-		w.mono = monoMuLaw
+		w.convert = convertMuLaw
 	}
 	w.blockAlign = blockAlign
-	w.info = WAVInfo{
+	w.info = Format{
+		ChannelMask:   mask,
 		SampleRate:    int(rate),
 		Channels:      channels,
 		BitsPerSample: bits,
@@ -357,7 +375,7 @@ func (w *WAVReader) readFmt(size int64) error {
 
 // startData sets the reader up at the start of the samples of a data chunk
 // of the given declared size.
-func (w *WAVReader) startData(size int64, rf64 bool, ds64Data int64) error {
+func (w *Decoder) startData(size int64, rf64 bool, ds64Data int64) error {
 	switch {
 	case rf64 && size == 0xFFFFFFFF && ds64Data >= 0:
 		w.known, w.declared = true, ds64Data
@@ -384,37 +402,34 @@ func framesDuration(n int64, rate int) time.Duration {
 	return time.Duration(n/r)*time.Second + time.Duration(n%r*int64(time.Second)/r)
 }
 
-// ReadMono fills dst with the next frames, each the mean of its channels,
-// scaled to [-1, 1]. It returns the number of frames written and io.EOF
-// (with 0 frames) at the end of the data. A data chunk that ends before its
-// declared size, or in the middle of a frame, yields a job.CodeAudioDecode
-// error once the whole frames before it have been returned. ReadMono does not
-// allocate.
-func (w *WAVReader) ReadMono(dst []float32) (int, error) {
-	n := 0
+// Next returns the next block of up to 4096 frames, one slice per channel,
+// scaled to [-1, 1]; the slices stay valid until the next call. It returns
+// nil, io.EOF at the end of the data. A data chunk that ends before its
+// declared size, or in the middle of a frame, yields an error wrapping
+// pcm.ErrMalformed once the whole frames before it have been returned. Next
+// does not allocate.
+func (w *Decoder) Next() ([][]float32, error) {
 	ba := w.blockAlign
-	for n < len(dst) {
+	for {
 		frames := (w.end - w.start) / ba
-		if frames == 0 {
-			if w.err != nil {
-				break
+		if frames > 0 {
+			k := min(frames, len(w.planes[0]))
+			for c := range w.planes {
+				w.planes[c] = w.planes[c][:k]
 			}
-			w.fill()
-			continue
+			w.convert(w.planes, w.buf[w.start:w.start+k*ba])
+			w.start += k * ba
+			return w.planes, nil
 		}
-		k := min(frames, len(dst)-n)
-		w.mono(dst[n:n+k], w.buf[w.start:w.start+k*ba], w.info.Channels)
-		w.start += k * ba
-		n += k
+		if w.err != nil {
+			return nil, w.err
+		}
+		w.fill()
 	}
-	if n > 0 || len(dst) == 0 {
-		return n, nil
-	}
-	return 0, w.err
 }
 
 // fill reads more data into buf, or sets w.err once there is none.
-func (w *WAVReader) fill() {
+func (w *Decoder) fill() {
 	left := copy(w.buf[:], w.buf[w.start:w.end])
 	w.start, w.end = 0, left
 	want := int64(len(w.buf) - w.end)
@@ -438,8 +453,8 @@ func (w *WAVReader) fill() {
 	}
 }
 
-// finish sets the error ReadMono returns at the end of the data.
-func (w *WAVReader) finish() {
+// finish sets the error Next returns at the end of the data.
+func (w *Decoder) finish() {
 	switch left := w.end - w.start; {
 	case w.known && w.remaining > 0:
 		w.err = decodeErr("data chunk declares %d bytes but the file ends after %d (truncated file or wrong header)", w.declared, w.consumed)

@@ -1,4 +1,4 @@
-package pipeline
+package wav
 
 import (
 	"bytes"
@@ -11,27 +11,39 @@ import (
 	"testing/iotest"
 	"time"
 
-	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
-// readAllMono decodes a whole WAV stream with reads of size chunk.
-func readAllMono(t *testing.T, w *WAVReader, chunk int) ([]float32, error) {
+// readAll decodes a whole WAV stream, planar.
+func readAll(t *testing.T, w *Decoder) ([][]float32, error) {
 	t.Helper()
-	var out []float32
-	buf := make([]float32, chunk)
+	out := make([][]float32, w.Info().Channels())
 	for {
-		n, err := w.ReadMono(buf)
-		out = append(out, buf[:n]...)
+		b, err := w.Next()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
 			return out, err
 		}
-		if n == 0 {
-			t.Fatal("ReadMono returned 0 samples and no error")
+		if len(b) != len(out) || len(b[0]) == 0 {
+			t.Fatalf("Next returned %d channels of %d frames", len(b), len(b[0]))
+		}
+		for c := range b {
+			out[c] = append(out[c], b[c]...)
 		}
 	}
+}
+
+// codeOf names the sentinel an error wraps, as the job code it becomes.
+func codeOf(err error) string {
+	switch {
+	case errors.Is(err, pcm.ErrMalformed):
+		return "audio_decode"
+	case errors.Is(err, pcm.ErrUnsupported):
+		return "unsupported_format"
+	}
+	return "internal"
 }
 
 func TestWAVFormats(t *testing.T) {
@@ -71,52 +83,52 @@ func TestWAVFormats(t *testing.T) {
 			const frames = 5001 // odd, and more than one internal buffer for most formats
 			data, want := testSignal(tc.spec, frames)
 			file := buildWAV(tc.spec, data)
-			for _, chunk := range []int{1, 333, 8192} {
-				for _, oneByte := range []bool{false, true} {
-					var r io.Reader = bytes.NewReader(file)
-					if oneByte {
-						if chunk != 333 {
-							continue
+			for _, oneByte := range []bool{false, true} {
+				var r io.Reader = bytes.NewReader(file)
+				if oneByte {
+					r = iotest.OneByteReader(r)
+				}
+				w, err := NewDecoder(r)
+				if err != nil {
+					t.Fatalf("NewDecoder: %v", err)
+				}
+				info := w.Format()
+				wantFrames := int64(frames)
+				if tc.spec.dataSize == -1 || tc.spec.dataSize == 0xFFFFFFFF {
+					wantFrames = -1
+				}
+				if info.SampleRate != tc.spec.rate || info.Channels != tc.spec.channels ||
+					info.BitsPerSample != tc.spec.bits || info.Float != (tc.spec.tag == 3) ||
+					info.Encoding != tc.enc || info.Frames != wantFrames {
+					t.Fatalf("Info = %+v, want %d Hz %d ch %d bits %v frames %d", info, tc.spec.rate, tc.spec.channels, tc.spec.bits, tc.enc, wantFrames)
+				}
+				if wantFrames > 0 {
+					d := time.Duration(float64(frames) / float64(tc.spec.rate) * float64(time.Second))
+					if diff := info.Duration - d; diff < -time.Microsecond || diff > time.Microsecond {
+						t.Fatalf("Duration = %v, want %v", info.Duration, d)
+					}
+				} else if info.Duration != 0 {
+					t.Fatalf("Duration = %v for unknown length", info.Duration)
+				}
+				if pi := w.Info(); pi.SampleRate != tc.spec.rate || pi.Channels() != tc.spec.channels || pi.Frames != wantFrames {
+					t.Fatalf("pcm.Info = %+v", pi)
+				}
+				got, err := readAll(t, w)
+				if err != nil {
+					t.Fatalf("one byte %v: %v", oneByte, err)
+				}
+				for c := range got {
+					if len(got[c]) != frames {
+						t.Fatalf("channel %d: %d frames, want %d", c, len(got[c]), frames)
+					}
+					for i := range got[c] {
+						if d := math.Abs(float64(got[c][i]) - want[c][i]); d > 1e-6 {
+							t.Fatalf("channel %d frame %d = %v, want %v", c, i, got[c][i], want[c][i])
 						}
-						r = iotest.OneByteReader(r)
 					}
-					w, err := NewWAVReader(r)
-					if err != nil {
-						t.Fatalf("NewWAVReader: %v", err)
-					}
-					info := w.Info()
-					wantFrames := int64(frames)
-					if tc.spec.dataSize == -1 || tc.spec.dataSize == 0xFFFFFFFF {
-						wantFrames = -1
-					}
-					if info.SampleRate != tc.spec.rate || info.Channels != tc.spec.channels ||
-						info.BitsPerSample != tc.spec.bits || info.Float != (tc.spec.tag == 3) ||
-						info.Encoding != tc.enc || info.Frames != wantFrames {
-						t.Fatalf("Info = %+v, want %d Hz %d ch %d bits %v frames %d", info, tc.spec.rate, tc.spec.channels, tc.spec.bits, tc.enc, wantFrames)
-					}
-					if wantFrames > 0 {
-						d := time.Duration(float64(frames) / float64(tc.spec.rate) * float64(time.Second))
-						if diff := info.Duration - d; diff < -time.Microsecond || diff > time.Microsecond {
-							t.Fatalf("Duration = %v, want %v", info.Duration, d)
-						}
-					} else if info.Duration != 0 {
-						t.Fatalf("Duration = %v for unknown length", info.Duration)
-					}
-					got, err := readAllMono(t, w, chunk)
-					if err != nil {
-						t.Fatalf("chunk %d: %v", chunk, err)
-					}
-					if len(got) != frames {
-						t.Fatalf("chunk %d: %d frames, want %d", chunk, len(got), frames)
-					}
-					for i := range got {
-						if d := math.Abs(float64(got[i]) - want[i]); d > 1e-6 {
-							t.Fatalf("chunk %d: frame %d = %v, want %v", chunk, i, got[i], want[i])
-						}
-					}
-					if n, err := w.ReadMono(make([]float32, 4)); n != 0 || !errors.Is(err, io.EOF) {
-						t.Fatalf("after the end: %d, %v; want 0, EOF", n, err)
-					}
+				}
+				if b, err := w.Next(); b != nil || !errors.Is(err, io.EOF) {
+					t.Fatalf("after the end: %v, %v; want nil, EOF", b, err)
 				}
 			}
 		})
@@ -196,60 +208,57 @@ func TestWAVBadInput(t *testing.T) {
 	tests := []struct {
 		name string
 		file []byte
-		code job.Code
+		code string
 		msg  string // substring of the error
 	}{
-		{"empty file", nil, job.CodeAudioDecode, "empty"},
-		{"not RIFF", []byte("hello, world, this is text"), job.CodeUnsupportedFormat, "not WAV"},
-		{"RIFF but AVI", []byte("RIFF\x10\x00\x00\x00AVI LIST\x00\x00\x00\x00"), job.CodeUnsupportedFormat, `"AVI "`},
-		{"RIFF truncated to 3 bytes", []byte("RIF"), job.CodeAudioDecode, "truncated"},
-		{"truncated header", good[:11], job.CodeAudioDecode, "truncated"},
-		{"truncated in fmt chunk header", good[:16], job.CodeAudioDecode, "truncated"},
-		{"truncated in fmt body", good[:30], job.CodeAudioDecode, "truncated"},
-		{"fmt chunk too short", shortFmt, job.CodeAudioDecode, "need at least 16"},
-		{"extensible fmt too short", extShort, job.CodeAudioDecode, "need 40"},
-		{"channels 0", patch16(22, 0), job.CodeAudioDecode, "0 channels"},
-		{"rate 0", patch32(24, 0), job.CodeAudioDecode, "sample rate of 0"},
-		{"bits 12", patch16(34, 12), job.CodeAudioDecode, "12 bits"},
-		{"bits 0", patch16(34, 0), job.CodeAudioDecode, "0 bits"},
-		{"block align mismatch", patch16(32, 6), job.CodeAudioDecode, "block align 6"},
-		{"byte rate mismatch", patch32(28, 12345), job.CodeAudioDecode, "byte rate 12345"},
-		{"float 16-bit", withFmt(spec, wavSpec{tag: 3, channels: 2, rate: 16000, bits: 16}.fmtBody(), data), job.CodeAudioDecode, "IEEE float"},
-		{"pcm 40-bit", withFmt(spec, wavSpec{tag: 1, channels: 1, rate: 16000, bits: 40}.fmtBody(), data[:40]), job.CodeUnsupportedFormat, "40-bit"},
-		{"too many channels", withFmt(spec, wavSpec{tag: 1, channels: 65, rate: 16000, bits: 16}.fmtBody(), nil), job.CodeUnsupportedFormat, "65 channels"},
-		{"rate too low", withFmt(spec, wavSpec{tag: 1, channels: 1, rate: 999, bits: 16}.fmtBody(), nil), job.CodeUnsupportedFormat, "999 Hz"},
-		{"rate too high", withFmt(spec, wavSpec{tag: 1, channels: 1, rate: 384001, bits: 16}.fmtBody(), nil), job.CodeUnsupportedFormat, "384001 Hz"},
-		{"ADPCM codec", adpcmFile, job.CodeUnsupportedFormat, "ADPCM"},
-		{"unknown extensible GUID", badGUID, job.CodeUnsupportedFormat, "GUID"},
-		{"missing data chunk", noData, job.CodeAudioDecode, "no data chunk"},
-		{"missing fmt chunk", []byte("RIFF\x04\x00\x00\x00WAVE"), job.CodeAudioDecode, "no fmt chunk"},
-		{"data before fmt", dataFirst, job.CodeAudioDecode, "before the fmt"},
-		{"lying chunk size before data", lyingList, job.CodeAudioDecode, `"LIST"`},
-		{"data size not whole frames", patch32(40, 398), job.CodeAudioDecode, "whole number"},
-		{"data larger than file", patch32(40, 4000), job.CodeAudioDecode, "declares 4000 bytes"},
-		{"truncated data", good[:len(good)-4], job.CodeAudioDecode, "declares 400 bytes"},
-		{"partial trailing frame", buildWAV(wavSpec{tag: 1, channels: 2, rate: 16000, bits: 16, dataSize: -1}, data[:len(data)-1]), job.CodeAudioDecode, "partial frame"},
-		{"MP3 with ID3", []byte("ID3\x04\x00\x00\x00\x00\x00\x00rest of tag"), job.CodeUnsupportedFormat, "MP3"},
-		{"MP3 frame sync", []byte{0xFF, 0xFB, 0x90, 0x64, 0, 0, 0, 0, 0, 0, 0, 0}, job.CodeUnsupportedFormat, "MP3"},
-		{"AAC ADTS", []byte{0xFF, 0xF1, 0x50, 0x80, 0, 0, 0, 0, 0, 0, 0, 0}, job.CodeUnsupportedFormat, "AAC"},
-		{"Ogg", []byte("OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00"), job.CodeUnsupportedFormat, "Ogg"},
-		{"FLAC", []byte("fLaC\x00\x00\x00\x22\x10\x00"), job.CodeUnsupportedFormat, "FLAC"},
-		{"MP4", []byte("\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00"), job.CodeUnsupportedFormat, "MP4"},
-		{"WebM", []byte("\x1aE\xdf\xa3\x9fB\x86\x81\x01B\xf7\x81"), job.CodeUnsupportedFormat, "WebM"},
-		{"RIFX", []byte("RIFX\x00\x00\x00\x24WAVEfmt "), job.CodeUnsupportedFormat, "RIFX"},
+		{"empty file", nil, "audio_decode", "empty"},
+		{"not RIFF", []byte("hello, world, this is text"), "unsupported_format", "not WAV"},
+		{"RIFF but AVI", []byte("RIFF\x10\x00\x00\x00AVI LIST\x00\x00\x00\x00"), "unsupported_format", `"AVI "`},
+		{"RIFF truncated to 3 bytes", []byte("RIF"), "audio_decode", "truncated"},
+		{"truncated header", good[:11], "audio_decode", "truncated"},
+		{"truncated in fmt chunk header", good[:16], "audio_decode", "truncated"},
+		{"truncated in fmt body", good[:30], "audio_decode", "truncated"},
+		{"fmt chunk too short", shortFmt, "audio_decode", "need at least 16"},
+		{"extensible fmt too short", extShort, "audio_decode", "need 40"},
+		{"channels 0", patch16(22, 0), "audio_decode", "0 channels"},
+		{"rate 0", patch32(24, 0), "audio_decode", "sample rate of 0"},
+		{"bits 12", patch16(34, 12), "audio_decode", "12 bits"},
+		{"bits 0", patch16(34, 0), "audio_decode", "0 bits"},
+		{"block align mismatch", patch16(32, 6), "audio_decode", "block align 6"},
+		{"byte rate mismatch", patch32(28, 12345), "audio_decode", "byte rate 12345"},
+		{"float 16-bit", withFmt(spec, wavSpec{tag: 3, channels: 2, rate: 16000, bits: 16}.fmtBody(), data), "audio_decode", "IEEE float"},
+		{"pcm 40-bit", withFmt(spec, wavSpec{tag: 1, channels: 1, rate: 16000, bits: 40}.fmtBody(), data[:40]), "unsupported_format", "40-bit"},
+		{"too many channels", withFmt(spec, wavSpec{tag: 1, channels: 65, rate: 16000, bits: 16}.fmtBody(), nil), "unsupported_format", "65 channels"},
+		{"rate too low", withFmt(spec, wavSpec{tag: 1, channels: 1, rate: 999, bits: 16}.fmtBody(), nil), "unsupported_format", "999 Hz"},
+		{"rate too high", withFmt(spec, wavSpec{tag: 1, channels: 1, rate: 384001, bits: 16}.fmtBody(), nil), "unsupported_format", "384001 Hz"},
+		{"ADPCM codec", adpcmFile, "unsupported_format", "ADPCM"},
+		{"unknown extensible GUID", badGUID, "unsupported_format", "GUID"},
+		{"missing data chunk", noData, "audio_decode", "no data chunk"},
+		{"missing fmt chunk", []byte("RIFF\x04\x00\x00\x00WAVE"), "audio_decode", "no fmt chunk"},
+		{"data before fmt", dataFirst, "audio_decode", "before the fmt"},
+		{"lying chunk size before data", lyingList, "audio_decode", `"LIST"`},
+		{"data size not whole frames", patch32(40, 398), "audio_decode", "whole number"},
+		{"data larger than file", patch32(40, 4000), "audio_decode", "declares 4000 bytes"},
+		{"truncated data", good[:len(good)-4], "audio_decode", "declares 400 bytes"},
+		{"partial trailing frame", buildWAV(wavSpec{tag: 1, channels: 2, rate: 16000, bits: 16, dataSize: -1}, data[:len(data)-1]), "audio_decode", "partial frame"},
+		{"RIFX", []byte("RIFX\x00\x00\x00\x24WAVEfmt "), "unsupported_format", "RIFX"},
+		{"no bytes echoed", []byte("secret-token-123 is not audio"), "unsupported_format", "not WAV"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w, err := NewWAVReader(bytes.NewReader(tc.file))
+			w, err := NewDecoder(bytes.NewReader(tc.file))
 			if err == nil {
-				_, err = readAllMono(t, w, 64)
+				_, err = readAll(t, w)
 			}
 			if err == nil {
 				t.Fatal("no error")
 			}
 			t.Log(err)
-			if got := job.CodeOf(err); got != tc.code {
+			if got := codeOf(err); got != tc.code {
 				t.Fatalf("code %q, want %q (error: %v)", got, tc.code, err)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Fatalf("error %q echoes the file's bytes", err)
 			}
 			if !strings.Contains(err.Error(), tc.msg) {
 				t.Fatalf("error %q does not mention %q", err, tc.msg)
@@ -263,28 +272,28 @@ func TestWAVBadInput(t *testing.T) {
 func TestWAVTruncatedDeliversWholeFrames(t *testing.T) {
 	spec := wavSpec{tag: 1, channels: 1, rate: 16000, bits: 16, dataSize: 1 << 20}
 	data, want := testSignal(spec, 1000)
-	w, err := NewWAVReader(bytes.NewReader(buildWAV(spec, data)))
+	w, err := NewDecoder(bytes.NewReader(buildWAV(spec, data)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if w.Info().Frames != 1<<19 {
 		t.Fatalf("Frames = %d, want the declared %d", w.Info().Frames, 1<<19)
 	}
-	got, err := readAllMono(t, w, 4096)
-	if job.CodeOf(err) != job.CodeAudioDecode {
+	got, err := readAll(t, w)
+	if codeOf(err) != "audio_decode" {
 		t.Fatalf("error %v, want audio_decode", err)
 	}
-	if len(got) != len(want) {
-		t.Fatalf("%d frames before the error, want %d", len(got), len(want))
+	if len(got[0]) != len(want[0]) {
+		t.Fatalf("%d frames before the error, want %d", len(got[0]), len(want[0]))
 	}
 	// The error is sticky.
-	if _, err2 := w.ReadMono(make([]float32, 1)); err2 != err {
+	if _, err2 := w.Next(); err2 != err {
 		t.Fatalf("second error %v, want %v", err2, err)
 	}
 }
 
 // TestWAVReaderIOError checks that an error of the underlying reader is
-// passed through without a job code.
+// passed through, not reported as bad audio.
 func TestWAVReaderIOError(t *testing.T) {
 	spec := wavSpec{tag: 1, channels: 1, rate: 16000, bits: 16}
 	data, _ := testSignal(spec, 100000)
@@ -298,14 +307,14 @@ func TestWAVReaderIOError(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w, err := NewWAVReader(tc.r)
+			w, err := NewDecoder(tc.r)
 			if err == nil {
-				_, err = readAllMono(t, w, 1000)
+				_, err = readAll(t, w)
 			}
 			if !errors.Is(err, iotest.ErrTimeout) {
 				t.Fatalf("error %v, want one wrapping %v", err, iotest.ErrTimeout)
 			}
-			if c := job.CodeOf(err); c != job.CodeInternal {
+			if c := codeOf(err); c != "internal" {
 				t.Fatalf("code %q, want none (internal)", c)
 			}
 		})
@@ -320,36 +329,56 @@ func TestWAVFloatClamp(t *testing.T) {
 	for _, v := range vals {
 		data = le.AppendUint32(data, math.Float32bits(v))
 	}
-	w, err := NewWAVReader(bytes.NewReader(buildWAV(wavSpec{tag: 3, channels: 1, rate: 16000, bits: 32}, data)))
+	w, err := NewDecoder(bytes.NewReader(buildWAV(wavSpec{tag: 3, channels: 1, rate: 16000, bits: 32}, data)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := readAllMono(t, w, 16)
+	got, err := readAll(t, w)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("sample %d (%v) = %v, want %v", i, vals[i], got[i], want[i])
+		if got[0][i] != want[i] {
+			t.Errorf("sample %d (%v) = %v, want %v", i, vals[i], got[0][i], want[i])
 		}
 	}
 }
 
-func TestWAVReadMonoAllocs(t *testing.T) {
-	spec := wavSpec{tag: 1, channels: 2, rate: 44100, bits: 16}
-	data, _ := testSignal(spec, 44100)
-	file := buildWAV(spec, data)
-	w, err := NewWAVReader(bytes.NewReader(file))
+func TestWAVChannelMask(t *testing.T) {
+	spec := wavSpec{tag: 1, channels: 6, rate: 48000, bits: 16, extensible: true}
+	data, _ := testSignal(spec, 10)
+	w, err := NewDecoder(bytes.NewReader(buildWAV(spec, data)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]float32, 1000)
-	allocs := testing.AllocsPerRun(40, func() {
-		if _, err := w.ReadMono(buf); err != nil {
+	if got := w.Info().Layout.String(); got != "FL+FR+FC+LFE+BL+BR" {
+		t.Fatalf("layout %s from mask 0x3F", got)
+	}
+	spec.extensible = false
+	spec.channels = 3
+	data, _ = testSignal(spec, 10)
+	if w, err = NewDecoder(bytes.NewReader(buildWAV(spec, data))); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.Info().Layout.String(); got != "FL+FR+LFE" {
+		t.Fatalf("layout %s without a mask, want ffmpeg's default for 3 channels", got)
+	}
+}
+
+func TestWAVNextAllocs(t *testing.T) {
+	spec := wavSpec{tag: 1, channels: 2, rate: 44100, bits: 16}
+	data, _ := testSignal(spec, 44100)
+	file := buildWAV(spec, data)
+	w, err := NewDecoder(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(8, func() {
+		if _, err := w.Next(); err != nil {
 			t.Fatal(err)
 		}
 	})
 	if allocs != 0 {
-		t.Fatalf("ReadMono allocates %v times per call", allocs)
+		t.Fatalf("Next allocates %v times per call", allocs)
 	}
 }

@@ -1,11 +1,11 @@
-package pipeline
+package wav
 
 import "math"
 
-// monoFunc converts len(dst) frames of interleaved little-endian samples in
-// src (len(dst)×frame size bytes) to mono float32: the mean of the channels,
-// scaled to [-1, 1].
-type monoFunc func(dst []float32, src []byte, channels int)
+// convertFunc converts len(dst[0]) frames of interleaved little-endian
+// samples in src to planar float32 in dst (one slice per channel), scaled to
+// [-1, 1].
+type convertFunc func(dst [][]float32, src []byte)
 
 // le16 reads a little-endian signed 16-bit sample.
 func le16(b []byte) int32 { return int32(int16(uint16(b[0]) | uint16(b[1])<<8)) }
@@ -20,79 +20,52 @@ func le32(b []byte) int32 {
 	return int32(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)
 }
 
-// monoU8 converts unsigned 8-bit PCM (128 is silence).
-func monoU8(dst []float32, src []byte, ch int) {
+// convertU8 converts unsigned 8-bit PCM (128 is silence).
+func convertU8(dst [][]float32, src []byte) {
+	ch := len(dst)
+	for c, d := range dst {
+		for i := range d {
+			d[i] = float32(int32(src[i*ch+c])-128) * (1.0 / 128)
+		}
+	}
+}
+
+// convertS16 converts signed 16-bit PCM.
+func convertS16(dst [][]float32, src []byte) {
+	ch := len(dst)
 	if ch == 1 {
-		src = src[:len(dst)]
-		for i, b := range src {
-			dst[i] = float32(int32(b)-128) * (1.0 / 128)
+		d := dst[0]
+		src = src[:2*len(d)]
+		for i := range d {
+			d[i] = float32(le16(src[2*i:])) * (1.0 / 32768)
 		}
 		return
 	}
-	scale := float32(1.0 / (128 * float64(ch)))
-	for i := range dst {
-		f := src[i*ch : i*ch+ch]
-		var sum int32
-		for _, b := range f {
-			sum += int32(b) - 128
-		}
-		dst[i] = float32(sum) * scale
-	}
-}
-
-// monoS16 converts signed 16-bit PCM.
-func monoS16(dst []float32, src []byte, ch int) {
-	switch ch {
-	case 1:
-		src = src[:2*len(dst)]
-		for i := range dst {
-			dst[i] = float32(le16(src[2*i:2*i+2])) * (1.0 / 32768)
-		}
-	case 2:
-		src = src[:4*len(dst)]
-		for i := range dst {
-			f := src[4*i : 4*i+4]
-			dst[i] = float32(le16(f[0:2])+le16(f[2:4])) * (1.0 / 65536)
-		}
-	default:
-		fs := 2 * ch
-		scale := float32(1.0 / (32768 * float64(ch)))
-		for i := range dst {
-			f := src[i*fs : i*fs+fs]
-			var sum int32
-			for c := 0; c+2 <= len(f); c += 2 {
-				sum += le16(f[c : c+2])
-			}
-			dst[i] = float32(sum) * scale
+	fs := 2 * ch
+	for c, d := range dst {
+		for i := range d {
+			d[i] = float32(le16(src[i*fs+2*c:])) * (1.0 / 32768)
 		}
 	}
 }
 
-// monoS24 converts signed 24-bit PCM.
-func monoS24(dst []float32, src []byte, ch int) {
-	fs := 3 * ch
-	scale := 1.0 / (8388608 * float64(ch))
-	for i := range dst {
-		f := src[i*fs : i*fs+fs]
-		var sum int64
-		for c := 0; c+3 <= len(f); c += 3 {
-			sum += int64(le24(f[c : c+3]))
+// convertS24 converts signed 24-bit PCM.
+func convertS24(dst [][]float32, src []byte) {
+	fs := 3 * len(dst)
+	for c, d := range dst {
+		for i := range d {
+			d[i] = float32(le24(src[i*fs+3*c:])) * (1.0 / 8388608)
 		}
-		dst[i] = float32(float64(sum) * scale)
 	}
 }
 
-// monoS32 converts signed 32-bit PCM.
-func monoS32(dst []float32, src []byte, ch int) {
-	fs := 4 * ch
-	scale := 1.0 / (2147483648 * float64(ch))
-	for i := range dst {
-		f := src[i*fs : i*fs+fs]
-		var sum int64
-		for c := 0; c+4 <= len(f); c += 4 {
-			sum += int64(le32(f[c : c+4]))
+// convertS32 converts signed 32-bit PCM.
+func convertS32(dst [][]float32, src []byte) {
+	fs := 4 * len(dst)
+	for c, d := range dst {
+		for i := range d {
+			d[i] = float32(float64(le32(src[i*fs+4*c:])) * (1.0 / 2147483648))
 		}
-		dst[i] = float32(float64(sum) * scale)
 	}
 }
 
@@ -111,69 +84,46 @@ func clampUnit(v float64) float32 {
 	return 0
 }
 
-// monoF32 converts IEEE float 32-bit samples.
-func monoF32(dst []float32, src []byte, ch int) {
-	fs := 4 * ch
-	inv := 1 / float64(ch)
-	for i := range dst {
-		f := src[i*fs : i*fs+fs]
-		var sum float64
-		for c := 0; c+4 <= len(f); c += 4 {
-			sum += float64(math.Float32frombits(uint32(le32(f[c : c+4]))))
+// convertF32 converts IEEE float 32-bit samples.
+func convertF32(dst [][]float32, src []byte) {
+	fs := 4 * len(dst)
+	for c, d := range dst {
+		for i := range d {
+			d[i] = clampUnit(float64(math.Float32frombits(uint32(le32(src[i*fs+4*c:])))))
 		}
-		if ch > 1 {
-			sum *= inv
-		}
-		dst[i] = clampUnit(sum)
 	}
 }
 
-// monoF64 converts IEEE float 64-bit samples.
-func monoF64(dst []float32, src []byte, ch int) {
-	fs := 8 * ch
-	inv := 1 / float64(ch)
-	for i := range dst {
-		f := src[i*fs : i*fs+fs]
-		var sum float64
-		for c := 0; c+8 <= len(f); c += 8 {
-			b := f[c : c+8]
+// convertF64 converts IEEE float 64-bit samples.
+func convertF64(dst [][]float32, src []byte) {
+	fs := 8 * len(dst)
+	for c, d := range dst {
+		for i := range d {
+			b := src[i*fs+8*c:]
 			u := uint64(uint32(le32(b[0:4]))) | uint64(uint32(le32(b[4:8])))<<32
-			sum += math.Float64frombits(u)
+			d[i] = clampUnit(math.Float64frombits(u))
 		}
-		if ch > 1 {
-			sum *= inv
-		}
-		dst[i] = clampUnit(sum)
 	}
 }
 
-// monoTable returns a converter for 8-bit companded samples decoded by t.
-func monoTable(t *[256]float32) monoFunc {
-	return func(dst []float32, src []byte, ch int) {
-		if ch == 1 {
-			src = src[:len(dst)]
-			for i, b := range src {
-				dst[i] = t[b]
+// convertTable returns a converter for 8-bit companded samples decoded by t.
+func convertTable(t *[256]float32) convertFunc {
+	return func(dst [][]float32, src []byte) {
+		ch := len(dst)
+		for c, d := range dst {
+			for i := range d {
+				d[i] = t[src[i*ch+c]]
 			}
-			return
-		}
-		inv := 1 / float32(ch)
-		for i := range dst {
-			var sum float32
-			for _, b := range src[i*ch : i*ch+ch] {
-				sum += t[b]
-			}
-			dst[i] = sum * inv
 		}
 	}
 }
 
 // G.711 decoding tables, scaled to [-1, 1].
 var (
-	alawTable  = g711Table(alawDecode)
-	mulawTable = g711Table(mulawDecode)
-	monoALaw   = monoTable(&alawTable)
-	monoMuLaw  = monoTable(&mulawTable)
+	alawTable    = g711Table(alawDecode)
+	mulawTable   = g711Table(mulawDecode)
+	convertALaw  = convertTable(&alawTable)
+	convertMuLaw = convertTable(&mulawTable)
 )
 
 func g711Table(dec func(byte) int16) [256]float32 {

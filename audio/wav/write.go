@@ -1,4 +1,4 @@
-package pipeline
+package wav
 
 import (
 	"encoding/binary"
@@ -6,9 +6,9 @@ import (
 	"math"
 )
 
-// WriteWAV writes samples (in [-1, 1]) as a 16-bit PCM mono WAV file at the
+// Write writes samples (in [-1, 1]) as a 16-bit PCM mono WAV file at the
 // given sample rate.
-func WriteWAV(w io.Writer, samples []float32, rate int) error {
+func Write(w io.Writer, samples []float32, rate int) error {
 	data := 2 * len(samples)
 	hdr := make([]byte, 44)
 	copy(hdr[0:], "RIFF")
@@ -39,14 +39,4 @@ func WriteWAV(w io.Writer, samples []float32, rate int) error {
 	}
 	_, err := w.Write(buf)
 	return err
-}
-
-// Tone returns seconds of a sine tone at freq Hz and 16 kHz, amplitude 0.5.
-func Tone(seconds float64, freq float64) []float32 {
-	n := int(seconds * SampleRate)
-	s := make([]float32, n)
-	for i := range s {
-		s[i] = float32(0.5 * math.Sin(2*math.Pi*freq*float64(i)/SampleRate))
-	}
-	return s
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/xdna-worker/xdna-worker/audio/wav"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
 	"github.com/xdna-worker/xdna-worker/queue"
@@ -95,7 +96,7 @@ func demo(ctx context.Context, files []string, stdout io.Writer, stderr *os.File
 	}
 	if len(inputs) == 0 {
 		var b bytes.Buffer
-		pipeline.WriteWAV(&b, pipeline.Tone(5, 440), pipeline.SampleRate)
+		wav.Write(&b, pipeline.Tone(5, 440), pipeline.SampleRate)
 		inputs = append(inputs, input{"tone-440hz-5s.wav", b.Bytes()})
 	}
 

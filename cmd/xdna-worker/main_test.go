@@ -20,6 +20,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/xdna-worker/xdna-worker/audio/wav"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
 	"github.com/xdna-worker/xdna-worker/queue"
@@ -222,9 +223,9 @@ func (s *stack) results(n int, timeout time.Duration) map[string]int {
 	return got
 }
 
-func wav(seconds float64) []byte {
+func toneWAV(seconds float64) []byte {
 	var b bytes.Buffer
-	pipeline.WriteWAV(&b, pipeline.Tone(seconds, 440), pipeline.SampleRate)
+	wav.Write(&b, pipeline.Tone(seconds, 440), pipeline.SampleRate)
 	return b.Bytes()
 }
 
@@ -241,7 +242,7 @@ func lastLines(s string, n int) string {
 // messages than it has buffer sets.
 func TestBackpressureBoundsMemoryAndUnacked(t *testing.T) {
 	s := newStack(t)
-	ref := s.upload("tone-10s.wav", wav(10))
+	ref := s.upload("tone-10s.wav", toneWAV(10))
 	s.submit("backlog", 2000, ref)
 	p := s.start(map[string]string{"XDNA_SIM_WINDOW_MS": "250", "XDNA_SIM_CONTEXTS": "1", "AUDIO_BUFFER_POOL_SIZE": "4", "MEL_BUFFER_POOL_SIZE": "4", "ENCODER_BUFFER_POOL_SIZE": "4"})
 	h := p.health()
@@ -292,7 +293,7 @@ func TestSIGTERMDrainsThenRestartCompletes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStack(t)
-			ref := s.upload("tone-5s.wav", wav(5))
+			ref := s.upload("tone-5s.wav", toneWAV(5))
 			const n = 40
 			s.submit("term", n, ref)
 			p := s.start(tc.env)
@@ -350,7 +351,7 @@ func TestBadConfigExits2(t *testing.T) {
 func TestDemo(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "two.wav")
-	os.WriteFile(f, wav(2), 0o644)
+	os.WriteFile(f, toneWAV(2), 0o644)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "demo", f)

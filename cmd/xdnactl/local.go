@@ -16,11 +16,35 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xdna-worker/xdna-worker/audio"
+	"github.com/xdna-worker/xdna-worker/audio/ffmpeg"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
 	"github.com/xdna-worker/xdna-worker/whisper"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
+
+// ffmpegConfig is the ffmpeg fallback decoder of local decodes: FFMPEG_PATH,
+// or ffmpeg on PATH; FFMPEG_PATH=none turns it off.
+func ffmpegConfig() (ffmpeg.Config, bool) {
+	p := os.Getenv("FFMPEG_PATH")
+	if p == "none" {
+		return ffmpeg.Config{}, false
+	}
+	path, err := ffmpeg.Find(p)
+	if err != nil {
+		return ffmpeg.Config{}, false
+	}
+	return ffmpeg.Config{Path: path, Timeout: 10 * time.Minute}, true
+}
+
+// ffmpegOption is ffmpegConfig as an audio.Open option.
+func ffmpegOption() []audio.Option {
+	if ff, ok := ffmpegConfig(); ok {
+		return []audio.Option{audio.WithFFmpeg(ff)}
+	}
+	return nil
+}
 
 // transcribe runs the worker's pipeline on one local file, without NATS or
 // storage, and prints the result JSON.
@@ -53,7 +77,11 @@ func transcribe(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *noFallback {
 		opts.Temperatures = []float64{0}
 	}
-	tr, err := m.Transcriber(pools, opts, pipeline.WithMaxDuration(*maxDuration))
+	popts := []pipeline.Option{pipeline.WithMaxDuration(*maxDuration)}
+	if ff, ok := ffmpegConfig(); ok {
+		popts = append(popts, pipeline.WithFFmpeg(ff))
+	}
+	tr, err := m.Transcriber(pools, opts, popts...)
 	if err != nil {
 		return err
 	}
@@ -66,7 +94,7 @@ func transcribe(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	id := newJobID(fs.Arg(0))
 	start := time.Now()
 	out, err := tr.Transcribe(xdna.WithJob(ctx, id), &pipeline.Request{
-		Audio: bufio.NewReaderSize(f, 64<<10), Size: fi.Size(), Language: *language, Task: *task, Prompt: *prompt,
+		Audio: f, Size: fi.Size(), Language: *language, Task: *task, Prompt: *prompt,
 	})
 	res := &job.Result{JobID: id, Model: m.Name, Device: xdna.DriverCPU, Attempt: 1, Segments: []job.Segment{}}
 	if err != nil {
@@ -160,10 +188,11 @@ func melOfFirstWindow(path string, m *whisper.Model) ([]float32, error) {
 		return nil, err
 	}
 	defer f.Close()
-	dec, err := pipeline.NewDecoder(bufio.NewReader(f))
+	dec, err := pipeline.OpenAudio(context.Background(), f, 0, ffmpegOption()...)
 	if err != nil {
 		return nil, err
 	}
+	defer dec.Close()
 	samples := make([]float32, pipeline.SamplesPerWindow)
 	n := 0
 	for n < len(samples) {

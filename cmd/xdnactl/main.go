@@ -338,11 +338,27 @@ func audioSeconds(file string) (float64, error) {
 		return 0, err
 	}
 	defer f.Close()
-	dec, err := pipeline.NewDecoder(f)
+	dec, err := pipeline.OpenAudio(context.Background(), f, 0, ffmpegOption()...)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", file, err)
 	}
-	return dec.Info().Duration.Seconds(), nil
+	defer dec.Close()
+	if d, ok := dec.Duration(); ok {
+		return d.Seconds(), nil
+	}
+	// No declared length (a streamed or compressed file): count.
+	var n int64
+	buf := make([]float32, 1<<14)
+	for {
+		k, err := dec.Read(buf)
+		n += int64(k)
+		if errors.Is(err, io.EOF) {
+			return float64(n) / pipeline.SampleRate, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", file, err)
+		}
+	}
 }
 
 func printReport(w io.Writer, r *loadtest.Report) {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xdna-worker/xdna-worker/audio/wav"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/loadtest"
 	"github.com/xdna-worker/xdna-worker/pipeline"
@@ -52,7 +53,7 @@ func fleet(t *testing.T, window string) {
 
 func writeWAV(t *testing.T, name string, seconds float64) string {
 	var b bytes.Buffer
-	pipeline.WriteWAV(&b, pipeline.Tone(seconds, 440), pipeline.SampleRate)
+	wav.Write(&b, pipeline.Tone(seconds, 440), pipeline.SampleRate)
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)

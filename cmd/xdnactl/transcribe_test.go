@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/xdna-worker/xdna-worker/audio/wav"
 	"github.com/xdna-worker/xdna-worker/ggml"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
@@ -49,7 +50,7 @@ func speechlike(t *testing.T, name string, seconds int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := pipeline.WriteWAV(f, s, pipeline.SampleRate); err != nil {
+	if err := wav.Write(f, s, pipeline.SampleRate); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
@@ -118,7 +119,7 @@ func TestTranscribeSilenceAndNoise(t *testing.T) {
 	silence := filepath.Join(dir, "silence.wav")
 	noise := filepath.Join(dir, "noise.wav")
 	f, _ := os.Create(silence)
-	pipeline.WriteWAV(f, make([]float32, 20*pipeline.SampleRate), pipeline.SampleRate)
+	wav.Write(f, make([]float32, 20*pipeline.SampleRate), pipeline.SampleRate)
 	f.Close()
 	n := make([]float32, 20*pipeline.SampleRate)
 	seed := uint32(1)
@@ -127,7 +128,7 @@ func TestTranscribeSilenceAndNoise(t *testing.T) {
 		n[i] = float32(int32(seed)) / math.MaxInt32 * 0.8
 	}
 	f, _ = os.Create(noise)
-	pipeline.WriteWAV(f, n, pipeline.SampleRate)
+	wav.Write(f, n, pipeline.SampleRate)
 	f.Close()
 	for _, p := range []string{silence, noise} {
 		r, _ := runTranscribe(t, bin, "--model", model, p)

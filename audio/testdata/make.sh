@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Test files for the format recogniser and the ffmpeg fallback (package
+# audio): formats no pure-Go decoder handles, made from source.wav with
+# Debian's sox and ffmpeg 5.1. Each is 1 s of the source, mono 16 kHz unless
+# the format needs otherwise, and well under 100 KB.
+set -euo pipefail
+cd "$(dirname "$0")"
+[ -f source.wav ] || ./source.sh
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+sox source.wav -r 16000 -c 1 -b 16 "$tmp/mono16k.wav" trim 0 1.0 remix 1
+ff() { ffmpeg -v error -y -bitexact "$@"; }
+ff -i "$tmp/mono16k.wav" -c:a adpcm_ima_wav adpcm.wav              # WAV with a codec we do not decode
+sox "$tmp/mono16k.wav" tone.aiff                                    # AIFF
+ff -i "$tmp/mono16k.wav" -c:a wmav2 -b:a 32k tone.wma               # ASF/WMA
+ff -i "$tmp/mono16k.wav" -c:a pcm_s16be tone.caf                    # Core Audio
+ff -i "$tmp/mono16k.wav" -ar 8000 -c:a libgsm_ms tone.gsm.wav       # GSM 6.10 (Microsoft) in WAV
+ff -i "$tmp/mono16k.wav" -ar 48000 -c:a ac3 -b:a 64k tone.ac3        # raw AC-3
+ff -i "$tmp/mono16k.wav" -c:a alac tone-alac.m4a                    # ALAC in MP4
+ls -l adpcm.wav tone.aiff tone.wma tone.caf tone.gsm.wav tone.ac3 tone-alac.m4a
