@@ -27,6 +27,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"github.com/xdna-worker/xdna-worker/storage"
 )
 
@@ -52,6 +55,7 @@ type Server struct {
 	logPath string
 	addr    string // S3 API host:port
 	console string // console host:port
+	env     []string
 
 	mu   sync.Mutex
 	proc *process // nil while stopped
@@ -65,10 +69,21 @@ type process struct {
 	err  error         // cmd.Wait's result, valid after done
 }
 
+// Option configures a test server.
+type Option func(*Server)
+
+// WithEnv adds MINIO_* settings ("KEY=value") to the server's environment,
+// for instance a bucket notification target:
+//
+//	miniotest.WithEnv("MINIO_NOTIFY_NATS_ENABLE_XDNA=on", ...)
+func WithEnv(kv ...string) Option {
+	return func(s *Server) { s.env = append(s.env, kv...) }
+}
+
 // Start runs a MinIO server on free loopback ports with a fresh data
 // directory and waits until it is ready. The server is stopped, and its
 // process reaped, when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	bin, err := FindBinary()
 	if err != nil {
@@ -85,6 +100,9 @@ func Start(t testing.TB) *Server {
 		dir:     filepath.Join(base, "data"),
 		certs:   filepath.Join(base, "certs"),
 		logPath: filepath.Join(base, "minio.log"),
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	t.Cleanup(func() {
 		s.Stop()
@@ -183,6 +201,7 @@ func (s *Server) start() error {
 		"MINIO_UPDATE=off",
 		"MINIO_CI_CD=on",
 	)
+	cmd.Env = append(cmd.Env, s.env...)
 	cmd.Stdout, cmd.Stderr = log, log // *os.File: no copying goroutines
 	setProcAttr(cmd)
 	if err := cmd.Start(); err != nil {
@@ -196,6 +215,10 @@ func (s *Server) start() error {
 	}()
 
 	if err := waitReady(p, "http://"+s.addr, ReadyTimeout); err != nil {
+		p.stop()
+		return err
+	}
+	if err := waitS3(p, s.addr, ReadyTimeout); err != nil {
 		p.stop()
 		return err
 	}
@@ -245,6 +268,33 @@ func waitReady(p *process, base string, timeout time.Duration) error {
 		case <-p.done:
 			return fmt.Errorf("minio exited before it was ready: %v", p.err)
 		case <-tick.C:
+		}
+	}
+}
+
+// waitS3 waits until the S3 API itself serves a signed request: on a loaded
+// machine MinIO reports ready a moment before its object layer is
+// initialised, and requests in between fail with XMinioServerNotInitialized.
+func waitS3(p *process, addr string, timeout time.Duration) error {
+	mc, err := minio.New(addr, &minio.Options{Creds: credentials.NewStaticV4(RootUser, RootPassword, ""), Region: Region})
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := mc.ListBuckets(ctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("minio at %s does not serve S3 after %v: %v", addr, timeout, err)
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("minio exited before it served S3: %v", p.err)
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
