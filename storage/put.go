@@ -22,17 +22,35 @@ const unknownSizePartSize = 16 << 20
 // Errors are classified as for Fetch, except that a missing bucket or denied
 // access is job.CodeInvalidJob: the job named an output location the worker
 // cannot write to.
-func (c *Client) Put(ctx context.Context, bucket, key string, r io.Reader, size int64, contentType string) error {
+func (c *Client) Put(ctx context.Context, bucket, key string, r io.Reader, size int64, contentType string, opts ...PutOption) error {
 	if err := validateObject(bucket, key); err != nil {
 		return c.fail(ctx, "put", "s3://"+bucket+"/"+key, err)
 	}
-	opts := minio.PutObjectOptions{ContentType: contentType}
+	po := minio.PutObjectOptions{ContentType: contentType}
+	for _, o := range opts {
+		o(&po)
+	}
 	if size < 0 {
 		size = -1
-		opts.PartSize = unknownSizePartSize
+		po.PartSize = unknownSizePartSize
 	}
-	if _, err := c.mc.PutObject(ctx, bucket, key, r, size, opts); err != nil {
+	if _, err := c.mc.PutObject(ctx, bucket, key, r, size, po); err != nil {
 		return c.fail(ctx, "put", "s3://"+bucket+"/"+key, classify(err, job.CodeInvalidJob))
 	}
 	return nil
+}
+
+// PutOption adjusts an upload.
+type PutOption func(*minio.PutObjectOptions)
+
+// WithMetadata sets user metadata (x-amz-meta-*) on the object.
+func WithMetadata(kv map[string]string) PutOption {
+	return func(o *minio.PutObjectOptions) {
+		if o.UserMetadata == nil {
+			o.UserMetadata = map[string]string{}
+		}
+		for k, v := range kv {
+			o.UserMetadata[k] = v
+		}
+	}
 }

@@ -19,9 +19,10 @@ import (
 
 // Config is the worker's whole configuration, read from the environment.
 type Config struct {
-	NATS         queue.Config   // NATS_URL, NATS_*, JOBS_*, RESULTS_*, DLQ_*, CONSUMER, ACK_WAIT, MAX_DELIVER
-	S3           storage.Config // S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION, S3_USE_TLS
-	RetryBackoff time.Duration  `env:"RETRY_BACKOFF" envDefault:"2s"`
+	NATS         queue.Config        // NATS_URL, NATS_*, JOBS_*, RESULTS_*, DLQ_*, CONSUMER, ACK_WAIT, MAX_DELIVER
+	S3           storage.Config      // S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION, S3_USE_TLS
+	Uploads      queue.UploadsConfig // UPLOADS_ENABLED, UPLOADS_SUBJECT, UPLOADS_STREAM, UPLOADS_OUTPUT_*, UPLOADS_FORMATS, UPLOADS_INCLUDE/EXCLUDE
+	RetryBackoff time.Duration       `env:"RETRY_BACKOFF" envDefault:"2s"`
 
 	Device          string `env:"XDNA_DEVICE" envDefault:"auto"`
 	SimWindowMS     int    `env:"XDNA_SIM_WINDOW_MS" envDefault:"50"`
@@ -101,6 +102,11 @@ func (c *Config) validate() []error {
 	}
 	if c.RetryBackoff < 0 {
 		bad("RETRY_BACKOFF %v must not be negative", c.RetryBackoff)
+	}
+	if c.Uploads.Enabled {
+		if err := c.Uploads.Validate(q); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.S3.Endpoint == "" || strings.Contains(c.S3.Endpoint, "://") {
 		bad("S3_ENDPOINT %q must be host:port without a scheme (use S3_USE_TLS)", c.S3.Endpoint)

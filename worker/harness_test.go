@@ -44,7 +44,15 @@ const bucket = "audio"
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, nats: natstest.Start(t), minio: miniotest.Start(t), logs: &syncBuffer{}}
+	return newEnvWith(t, func(*natstest.Server) []miniotest.Option { return nil })
+}
+
+// newEnvWith is newEnv with MinIO options that may depend on the NATS
+// server (a bucket-notification target pointing at it).
+func newEnvWith(t *testing.T, minioOpts func(*natstest.Server) []miniotest.Option) *env {
+	t.Helper()
+	ns := natstest.Start(t)
+	e := &env{t: t, nats: ns, minio: miniotest.Start(t, minioOpts(ns)...), logs: &syncBuffer{}}
 	e.js = e.nats.JetStream(t)
 	e.store = e.minio.Client(t)
 	if err := e.store.EnsureBucket(context.Background(), bucket); err != nil {

@@ -21,6 +21,7 @@ type metrics struct {
 	leaks        prometheus.Counter
 	audioSeconds prometheus.Counter
 	duplicates   prometheus.Counter
+	uploads      *prometheus.CounterVec // records of upload notifications, by outcome
 }
 
 func newMetrics(pools *xdna.Pools) *metrics {
@@ -51,8 +52,11 @@ func newMetrics(pools *xdna.Pools) *metrics {
 		leaks:        prometheus.NewCounter(prometheus.CounterOpts{Name: "xdna_buffer_leaks_total", Help: "Pool buffers still held when their job ended (reclaimed)."}),
 		audioSeconds: prometheus.NewCounter(prometheus.CounterOpts{Name: "xdna_audio_seconds_total", Help: "Seconds of audio transcribed."}),
 		duplicates:   prometheus.NewCounter(prometheus.CounterOpts{Name: "xdna_duplicate_results_total", Help: "Results refused because an earlier delivery of the job already published one."}),
+		uploads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "xdna_uploads_total", Help: "Records of S3 upload notifications, by what became of them (submitted, already_done, own_output, filtered, not_created, dead_letter).",
+		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.jobs, m.stage, m.queueWait, m.inFlight, m.backpressure, m.redeliveries, m.retries, m.deadLetters, m.leaks, m.audioSeconds, m.duplicates, poolCollector{pools})
+	reg.MustRegister(m.jobs, m.stage, m.queueWait, m.inFlight, m.backpressure, m.redeliveries, m.retries, m.deadLetters, m.leaks, m.audioSeconds, m.duplicates, m.uploads, poolCollector{pools})
 	return m
 }
 

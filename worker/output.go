@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/queue"
+	"github.com/xdna-worker/xdna-worker/storage"
 )
 
 // contentTypes of the transcript formats a job may ask for.
@@ -36,7 +38,10 @@ func (w *Worker) writeOutputs(ctx context.Context, j *job.Job, res *job.Result) 
 			return nil, job.WithCode(job.CodeInternal, err)
 		}
 		key := prefix + "." + f
-		if err := w.store.Put(ctx, j.Output.Bucket, key, bytes.NewReader(body), int64(len(body)), contentTypes[f]); err != nil {
+		// The mark tells the uploads loop this file is a transcript, not an
+		// upload to transcribe (when the output bucket notifies too).
+		mark := storage.WithMetadata(map[string]string{queue.MetaOutputOf: j.ID})
+		if err := w.store.Put(ctx, j.Output.Bucket, key, bytes.NewReader(body), int64(len(body)), contentTypes[f], mark); err != nil {
 			return nil, fmt.Errorf("write %s/%s: %w", j.Output.Bucket, key, err)
 		}
 		keys = append(keys, j.Output.Bucket+"/"+key)

@@ -69,6 +69,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Worker, err err
 	if w.js, err = jetstream.New(w.nc); err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
+	if w.cfg.Uploads.Enabled {
+		if err := queue.ProvisionUploads(ctx, w.js, w.cfg.Uploads, qc); err != nil {
+			return nil, err
+		}
+	}
 	if err := queue.Provision(ctx, w.js, qc); err != nil {
 		return nil, fmt.Errorf("provision streams: %w", err)
 	}
@@ -175,6 +180,17 @@ func (w *Worker) Run(ctx context.Context) error {
 		queue.NewRescuer(w.js, w.cfg.Queue(), w.log).Run(rescueCtx)
 	}()
 	defer func() { stopRescue(); <-rescued }()
+
+	// Uploads announced by bucket notifications become jobs.
+	if w.cfg.Uploads.Enabled {
+		uploaded := make(chan struct{})
+		go func() {
+			defer close(uploaded)
+			count := func(o queue.UploadOutcome) { w.m.uploads.WithLabelValues(string(o)).Inc() }
+			queue.NewUploads(w.js, w.cfg.Queue(), w.cfg.Uploads, w.log, count).Run(rescueCtx)
+		}()
+		defer func() { stopRescue(); <-uploaded }()
+	}
 
 	var jobs sync.WaitGroup
 	w.log.Info("worker started", "worker", w.cfg.WorkerID, "device", w.dev.Name(), "buffer_sets", cap(w.slots), "pool_bytes", w.pools.MaxBytes())

@@ -25,6 +25,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/xdna-worker/xdna-worker/audio"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/loadtest"
 	"github.com/xdna-worker/xdna-worker/pipeline"
@@ -41,7 +42,11 @@ commands:
   loadtest --concurrency N --jobs M [--json] FILE                    load-test the fleet
   dlq list [--json] | dlq replay SEQ...|--all | dlq purge SEQ...|--all
                                                                      dead letters: inspect, re-enqueue, delete
+  upload [--wait] FILE BUCKET/KEY                                    put a file into storage as is; with bucket
+                                                                     notifications on, the fleet transcribes it (--wait: print the result)
   bucket create NAME...                                              create buckets (idempotent)
+  bucket notify ARN BUCKET...                                        announce uploads to a notification target,
+                                                                     e.g. arn:minio:sqs::XDNA:nats (idempotent)
   transcribe --model M [--language L] [--task T] [--prompt P] FILE   run the pipeline locally, print the result
   logits --model M --tokens t1,t2,... --out F FILE                   teacher-forced logits (steps × n_vocab f32 LE)
 
@@ -76,6 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cmd = loadTest
 	case "bucket":
 		cmd = bucket
+	case "upload":
+		cmd = uploadFile
 	case "dlq":
 		cmd = dlq
 	case "transcribe", "logits":
@@ -158,8 +165,11 @@ func newJobID(file string) string {
 	return base + "-" + hex.EncodeToString(b[:])
 }
 
-// upload puts a local file into the bucket under uploads/<date>/<id>.<ext>.
-func upload(ctx context.Context, st *storage.Client, bucket, file, id string) (job.ObjectRef, error) {
+// upload puts a local file into the bucket under uploads/<date>/<id>.<ext>,
+// with the content type of the format its content shows (the worker
+// recognises the format by content too; the type is for other readers). A
+// progress bar on progress shows the bytes sent, when it is a terminal.
+func upload(ctx context.Context, st *storage.Client, bucket, file, id string, progress io.Writer) (job.ObjectRef, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return job.ObjectRef{}, err
@@ -169,11 +179,50 @@ func upload(ctx context.Context, st *storage.Client, bucket, file, id string) (j
 	if err != nil {
 		return job.ObjectRef{}, err
 	}
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return job.ObjectRef{}, err
+	}
 	ref := job.ObjectRef{Bucket: bucket, Key: time.Now().UTC().Format("uploads/2006/01/02/") + id + filepath.Ext(file)}
-	if err := st.Put(ctx, ref.Bucket, ref.Key, f, fi.Size(), "audio/wav"); err != nil {
+	var body io.Reader = f
+	if isTerminal(progress) {
+		bar := progressbar.NewOptions64(fi.Size(), progressbar.OptionSetWriter(progress), progressbar.OptionSetDescription(filepath.Base(file)),
+			progressbar.OptionShowBytes(true), progressbar.OptionClearOnFinish())
+		defer bar.Finish()
+		body = io.TeeReader(f, bar)
+	}
+	if err := st.Put(ctx, ref.Bucket, ref.Key, body, fi.Size(), contentType(audio.Sniff(head[:n]))); err != nil {
 		return job.ObjectRef{}, fmt.Errorf("upload %s: %w", file, err)
 	}
 	return ref, nil
+}
+
+// contentType is the MIME type of a recognised format.
+func contentType(f audio.Format) string {
+	switch f {
+	case audio.FormatWAV:
+		return "audio/wav"
+	case audio.FormatFLAC:
+		return "audio/flac"
+	case audio.FormatMP3:
+		return "audio/mpeg"
+	case audio.FormatOgg:
+		return "audio/ogg"
+	case audio.FormatMatroska:
+		return "audio/webm"
+	case audio.FormatMP4:
+		return "audio/mp4"
+	case audio.FormatADTS:
+		return "audio/aac"
+	}
+	return "application/octet-stream"
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func submit(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
@@ -206,9 +255,11 @@ func submit(ctx context.Context, cfg *config, args []string, stdout, stderr io.W
 	}
 	pub := queue.NewPublisher(js, cfg.queue())
 	var ids []string
+	files := map[string]string{} // job id → file
+	submitted := map[string]time.Time{}
 	for _, file := range fs.Args() {
 		id := newJobID(file)
-		ref, err := upload(ctx, st, cfg.Bucket, file, id)
+		ref, err := upload(ctx, st, cfg.Bucket, file, id, stderr)
 		if err != nil {
 			return err
 		}
@@ -216,8 +267,11 @@ func submit(ctx context.Context, cfg *config, args []string, stdout, stderr io.W
 			return err
 		}
 		ids = append(ids, id)
+		files[id], submitted[id] = file, time.Now()
 		if !*wait {
 			fmt.Fprintln(stdout, id)
+		} else {
+			fmt.Fprintf(stderr, "%s: queued as %s\n", file, id)
 		}
 	}
 	if !*wait {
@@ -229,15 +283,84 @@ func submit(ctx context.Context, cfg *config, args []string, stdout, stderr io.W
 	enc := json.NewEncoder(stdout)
 	err = queue.Await(wctx, js, cfg.queue(), ids, func(r *job.Result) {
 		enc.Encode(r)
+		took := time.Since(submitted[r.JobID]).Round(10 * time.Millisecond)
 		if r.Status != job.StatusSucceeded {
 			failed++
+			fmt.Fprintf(stderr, "%s: failed after %v: %s: %s\n", files[r.JobID], took, r.Error.Code, r.Error.Message)
+			return
 		}
+		fmt.Fprintf(stderr, "%s: done in %v (%.1f s of audio, %d segments)\n", files[r.JobID], took, r.DurationS, len(r.Segments))
 	})
 	if err != nil {
 		return fmt.Errorf("waiting for results: %w", err)
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d jobs failed", failed, len(ids))
+	}
+	return nil
+}
+
+// uploadFile puts a file into storage without publishing a job: with bucket
+// notifications on, the upload itself becomes the job. With --wait it
+// derives that job's id the way the workers do and waits for its result.
+func uploadFile(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
+	wait := fs.Bool("wait", false, "wait for the transcript of the upload and print the result")
+	timeout := fs.Duration("timeout", 30*time.Minute, "with --wait, give up after this long")
+	if err := parse(fs, cfg, args); err != nil {
+		return err
+	}
+	bucketName, key, ok := strings.Cut(fs.Arg(1), "/")
+	if fs.NArg() != 2 || !ok || bucketName == "" || key == "" {
+		return usageError{errors.New("usage: upload [--wait] FILE BUCKET/KEY")}
+	}
+	file := fs.Arg(0)
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	st, err := storage.New(cfg.storage())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Put(ctx, bucketName, key, f, fi.Size(), contentType(audio.Sniff(head[:n]))); err != nil {
+		return err
+	}
+	info, err := st.Stat(ctx, bucketName, key)
+	if err != nil {
+		return err
+	}
+	id := queue.UploadJobID(bucketName, key, queue.UploadVersion(info.ETag, info.VersionID))
+	if !*wait {
+		fmt.Fprintln(stdout, id)
+		return nil
+	}
+	fmt.Fprintf(stderr, "%s: uploaded to %s/%s; waiting for job %s\n", file, bucketName, key, id)
+	nc, js, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	wctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	var res *job.Result
+	if err := queue.Await(wctx, js, cfg.queue(), []string{id}, func(r *job.Result) { res = r }); err != nil {
+		return fmt.Errorf("waiting for the transcript of %s/%s (job %s; are the bucket's notifications on?): %w", bucketName, key, id, err)
+	}
+	json.NewEncoder(stdout).Encode(res)
+	if res.Status != job.StatusSucceeded {
+		return fmt.Errorf("job %s failed: %s", id, res.Error.Code)
 	}
 	return nil
 }
@@ -295,7 +418,7 @@ func loadTest(ctx context.Context, cfg *config, args []string, stdout, stderr io
 	if err := st.EnsureBucket(ctx, cfg.Bucket); err != nil {
 		return err
 	}
-	ref, err := upload(ctx, st, cfg.Bucket, file, newJobID(file))
+	ref, err := upload(ctx, st, cfg.Bucket, file, newJobID(file), io.Discard)
 	if err != nil {
 		return err
 	}
@@ -383,14 +506,26 @@ func bucket(ctx context.Context, cfg *config, args []string, stdout, stderr io.W
 	if err := parse(fs, cfg, args); err != nil {
 		return err
 	}
-	if fs.NArg() < 2 || fs.Arg(0) != "create" {
-		return usageError{errors.New("usage: bucket create NAME...")}
+	create := fs.NArg() >= 2 && fs.Arg(0) == "create"
+	notify := fs.NArg() >= 3 && fs.Arg(0) == "notify"
+	if !create && !notify {
+		return usageError{errors.New("usage: bucket create NAME... | bucket notify ARN BUCKET...")}
 	}
 	st, err := storage.New(cfg.storage())
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if notify {
+		arn := fs.Arg(1)
+		for _, name := range fs.Args()[2:] {
+			if err := retryUntil(ctx, 60*time.Second, func() error { return st.NotifyUploads(ctx, name, arn) }); err != nil {
+				return fmt.Errorf("bucket %s: %w", name, err)
+			}
+			fmt.Fprintln(stdout, "bucket", name, "announces uploads to", arn)
+		}
+		return nil
+	}
 	for _, name := range fs.Args()[1:] {
 		if err := retryUntil(ctx, 60*time.Second, func() error { return st.EnsureBucket(ctx, name) }); err != nil {
 			return fmt.Errorf("bucket %s: %w", name, err)
