@@ -54,12 +54,18 @@ bench:
 demo:
 	$(GO) run ./cmd/xdna-worker demo
 
-# images: local FROM scratch images of NATS, MinIO and the worker.
+# images: local FROM scratch images of NATS, MinIO and the worker, and the
+# worker with ffmpeg (xdna/xdna-worker:local-ffmpeg) when this machine has
+# ffmpeg installed (its files are copied from the Debian packages).
 images: tools build
 	@mkdir -p $(BIN)/.tmpdir
 	docker build -q -t xdna/nats-server:local -f deploy/images/nats.Dockerfile $(BIN)
 	docker build -q -t xdna/minio:local -f deploy/images/minio.Dockerfile $(BIN)
 	docker build -q -t xdna/xdna-worker:local -f deploy/Dockerfile $(BIN)
+	@if command -v ffmpeg >/dev/null 2>&1; then \
+		scripts/ffmpeg-rootfs.sh $(BIN)/ffmpeg-rootfs && \
+		docker build -q -t xdna/xdna-worker:local-ffmpeg -f deploy/ffmpeg.Dockerfile $(BIN); \
+	else echo "no ffmpeg on this machine: xdna/xdna-worker:local-ffmpeg not built (apt-get install ffmpeg)"; fi
 
 clean:
 	rm -rf $(BIN)

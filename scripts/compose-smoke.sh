@@ -38,3 +38,10 @@ bin/xdnactl submit --wait --timeout 2m "$tmp/smoke.wav" | tee "$tmp/result.json"
 grep -q '"status":"succeeded"' "$tmp/result.json"
 grep -q '"device":"sim"' "$tmp/result.json"
 echo "compose smoke: one job through the stack: ok"
+
+# An upload to the audio bucket becomes a job by itself (MinIO's NATS
+# notifications), and its transcripts land next to it.
+bin/xdnactl upload --wait --timeout 2m "$tmp/smoke.wav" audio/smoke/dropped.wav | tee "$tmp/upload.json"
+grep -q '"status":"succeeded"' "$tmp/upload.json"
+grep -q 'audio/smoke/dropped.wav.srt' "$tmp/upload.json"
+echo "compose smoke: a file dropped into the audio bucket was transcribed: ok"
