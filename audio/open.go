@@ -1,19 +1,26 @@
 package audio
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 
+	"github.com/xdna-worker/xdna-worker/audio/aac"
 	"github.com/xdna-worker/xdna-worker/audio/ffmpeg"
+	"github.com/xdna-worker/xdna-worker/audio/mp3"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 	"github.com/xdna-worker/xdna-worker/audio/wav"
 )
 
 // maxID3Tags bounds how many ID3v2 tags in a row Open skips.
 const maxID3Tags = 4
+
+// readBuffer is the read-ahead given to decoders that read a stream in small
+// pieces.
+const readBuffer = 64 << 10
 
 // Option configures Open.
 type Option func(*options)
@@ -151,6 +158,10 @@ func (d *Decoder) native(r *io.SectionReader, size int64) (pcm.Decoder, error) {
 			return nil, err
 		}
 		return trustWAV(w, size), nil
+	case FormatMP3:
+		return mp3.NewDecoder(bufio.NewReaderSize(r, readBuffer))
+	case FormatADTS:
+		return aac.NewADTSDecoder(bufio.NewReaderSize(r, readBuffer))
 	case FormatUnknown:
 		return nil, fmt.Errorf("audio: not a recognised audio format (WAV, FLAC, MP3, Ogg Vorbis/Opus, WebM/Matroska, MP4/M4A, AAC): %w", pcm.ErrUnsupported)
 	}

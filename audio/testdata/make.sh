@@ -7,13 +7,19 @@ set -euo pipefail
 cd "$(dirname "$0")"
 [ -f source.wav ] || ./source.sh
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-sox source.wav -r 16000 -c 1 -b 16 "$tmp/mono16k.wav" trim 0 1.0 remix 1
+sox -R source.wav -r 16000 -c 1 -b 16 "$tmp/mono16k.wav" trim 0 1.0 remix 1
 ff() { ffmpeg -v error -y -bitexact "$@"; }
 ff -i "$tmp/mono16k.wav" -c:a adpcm_ima_wav adpcm.wav              # WAV with a codec we do not decode
-sox "$tmp/mono16k.wav" tone.aiff                                    # AIFF
+sox -R "$tmp/mono16k.wav" tone.aiff                                    # AIFF
 ff -i "$tmp/mono16k.wav" -c:a wmav2 -b:a 32k tone.wma               # ASF/WMA
 ff -i "$tmp/mono16k.wav" -c:a pcm_s16be tone.caf                    # Core Audio
 ff -i "$tmp/mono16k.wav" -ar 8000 -c:a libgsm_ms tone.gsm.wav       # GSM 6.10 (Microsoft) in WAV
 ff -i "$tmp/mono16k.wav" -ar 48000 -c:a ac3 -b:a 64k tone.ac3        # raw AC-3
 ff -i "$tmp/mono16k.wav" -c:a alac tone-alac.m4a                    # ALAC in MP4
 ls -l adpcm.wav tone.aiff tone.wma tone.caf tone.gsm.wav tone.ac3 tone-alac.m4a
+
+# Seeds of the long-file memory tests (cmd/xdna-worker): 10 s of the source
+# as a tag-less MP3 (lame -t, so copies concatenate into one long stream).
+sox -R source.wav -r 16000 -c 1 -b 16 "$tmp/mono16k-10s.wav" remix 1 repeat 4 trim 0 10
+lame --quiet -t -b 32 "$tmp/mono16k-10s.wav" long-seed.mp3
+ls -l long-seed.mp3
