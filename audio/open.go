@@ -10,6 +10,7 @@ import (
 
 	"github.com/xdna-worker/xdna-worker/audio/aac"
 	"github.com/xdna-worker/xdna-worker/audio/ffmpeg"
+	"github.com/xdna-worker/xdna-worker/audio/flac"
 	"github.com/xdna-worker/xdna-worker/audio/mp3"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 	"github.com/xdna-worker/xdna-worker/audio/wav"
@@ -158,6 +159,8 @@ func (d *Decoder) native(r *io.SectionReader, size int64) (pcm.Decoder, error) {
 			return nil, err
 		}
 		return trustWAV(w, size), nil
+	case FormatFLAC:
+		return flac.NewDecoder(bufio.NewReaderSize(r, readBuffer))
 	case FormatMP3:
 		return mp3.NewDecoder(bufio.NewReaderSize(r, readBuffer))
 	case FormatADTS:

@@ -23,3 +23,7 @@ ls -l adpcm.wav tone.aiff tone.wma tone.caf tone.gsm.wav tone.ac3 tone-alac.m4a
 sox -R source.wav -r 16000 -c 1 -b 16 "$tmp/mono16k-10s.wav" remix 1 repeat 4 trim 0 10
 lame --quiet -t -b 32 "$tmp/mono16k-10s.wav" long-seed.mp3
 ls -l long-seed.mp3
+# and 4 s as FLAC, whose frames the test repeats after its STREAMINFO.
+sox -R source.wav -r 16000 -c 1 -b 16 "$tmp/mono16k-5s.wav" remix 1 repeat 2 trim 0 4
+flac --silent --force -5 --no-padding --no-seektable -o long-seed.flac "$tmp/mono16k-5s.wav"
+ls -l long-seed.flac
