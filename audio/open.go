@@ -12,6 +12,7 @@ import (
 	"github.com/xdna-worker/xdna-worker/audio/ffmpeg"
 	"github.com/xdna-worker/xdna-worker/audio/flac"
 	"github.com/xdna-worker/xdna-worker/audio/mp3"
+	"github.com/xdna-worker/xdna-worker/audio/mp4"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 	"github.com/xdna-worker/xdna-worker/audio/wav"
 )
@@ -163,6 +164,8 @@ func (d *Decoder) native(r *io.SectionReader, size int64) (pcm.Decoder, error) {
 		return flac.NewDecoder(bufio.NewReaderSize(r, readBuffer))
 	case FormatMP3:
 		return mp3.NewDecoder(bufio.NewReaderSize(r, readBuffer))
+	case FormatMP4:
+		return mp4.NewDecoder(r)
 	case FormatADTS:
 		return aac.NewADTSDecoder(bufio.NewReaderSize(r, readBuffer))
 	case FormatUnknown:
