@@ -24,7 +24,10 @@ func NewMono(dec Decoder) *Mono {
 func (m *Mono) Info() Info { return m.dec.Info() }
 
 // Read fills dst with the next mono samples and returns how many it wrote.
-// At the end it returns 0, io.EOF; a decode error is returned after the
+// Samples are clipped to [-1, 1] as ffmpeg's conversion to 16 bits clips
+// them, and a NaN (which a hostile stream can make some codecs produce)
+// becomes 0, so nothing downstream sees a value outside the unit range. At
+// the end it returns 0, io.EOF; a decode error is returned after the
 // samples decoded before it. Read allocates nothing.
 func (m *Mono) Read(dst []float32) (int, error) {
 	n := 0
@@ -32,6 +35,7 @@ func (m *Mono) Read(dst []float32) (int, error) {
 		if len(m.block) > 0 && m.pos < len(m.block[0]) {
 			k := min(len(dst)-n, len(m.block[0])-m.pos)
 			m.mix(dst[n:n+k], m.pos)
+			clip(dst[n : n+k])
 			m.pos += k
 			n += k
 			continue
@@ -95,6 +99,20 @@ func (m *Mono) mix(dst []float32, off int) {
 		}
 		for i, v := range b[c][off : off+len(dst)] {
 			dst[i] += v * w
+		}
+	}
+}
+
+// clip maps every sample into [-1, 1]; NaN becomes 0.
+func clip(s []float32) {
+	for i, v := range s {
+		switch {
+		case v > 1:
+			s[i] = 1
+		case v < -1:
+			s[i] = -1
+		case v != v:
+			s[i] = 0
 		}
 	}
 }

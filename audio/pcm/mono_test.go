@@ -3,6 +3,7 @@ package pcm
 import (
 	"errors"
 	"io"
+	"math"
 	"testing"
 )
 
@@ -54,6 +55,22 @@ func TestMonoMixesAcrossBlocks(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+}
+
+func TestMonoClipsAndZeroesNaN(t *testing.T) {
+	nan := float32(math.NaN())
+	inf := float32(math.Inf(1))
+	m := NewMono(&blocks{info: Info{Layout: LayoutStereo}, b: [][][]float32{{{0.9, -3, nan, inf, 0.5}, {0.9, -3, 0, 0, nan}}}})
+	buf := make([]float32, 5)
+	if n, err := m.Read(buf); n != 5 || err != nil {
+		t.Fatal(n, err)
+	}
+	want := []float32{0.9, -1, 0, 1, 0}
+	for i := range want {
+		if buf[i] != want[i] {
+			t.Fatalf("got %v, want %v", buf, want)
 		}
 	}
 }
