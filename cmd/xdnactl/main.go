@@ -48,6 +48,8 @@ commands:
   bucket notify ARN BUCKET...                                        announce uploads to a notification target,
                                                                      e.g. arn:minio:sqs::XDNA:nats (idempotent)
   transcribe --model M [--language L] [--task T] [--prompt P] FILE   run the pipeline locally, print the result
+  decode [--out F] [--repeat N] FILE                                 decode locally: format, codec, rate, channels, speed;
+                                                                     --out writes the worker's 16 kHz mono f32 input
   logits --model M --tokens t1,t2,... --out F FILE                   teacher-forced logits (steps × n_vocab f32 LE)
 
 Connection settings come from the worker's environment variables
@@ -85,10 +87,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cmd = uploadFile
 	case "dlq":
 		cmd = dlq
-	case "transcribe", "logits":
+	case "transcribe", "logits", "decode":
 		local := transcribe
-		if args[0] == "logits" {
+		switch args[0] {
+		case "logits":
 			local = logits
+		case "decode":
+			local = decodeCmd
 		}
 		if err := local(ctx, args[1:], stdout, stderr); err != nil {
 			fmt.Fprintln(stderr, "xdnactl:", err)
