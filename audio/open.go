@@ -11,8 +11,10 @@ import (
 	"github.com/xdna-worker/xdna-worker/audio/aac"
 	"github.com/xdna-worker/xdna-worker/audio/ffmpeg"
 	"github.com/xdna-worker/xdna-worker/audio/flac"
+	"github.com/xdna-worker/xdna-worker/audio/mkv"
 	"github.com/xdna-worker/xdna-worker/audio/mp3"
 	"github.com/xdna-worker/xdna-worker/audio/mp4"
+	"github.com/xdna-worker/xdna-worker/audio/ogg"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 	"github.com/xdna-worker/xdna-worker/audio/wav"
 )
@@ -164,6 +166,10 @@ func (d *Decoder) native(r *io.SectionReader, size int64) (pcm.Decoder, error) {
 		return flac.NewDecoder(bufio.NewReaderSize(r, readBuffer))
 	case FormatMP3:
 		return mp3.NewDecoder(bufio.NewReaderSize(r, readBuffer))
+	case FormatOgg:
+		return ogg.NewDecoder(r)
+	case FormatMatroska:
+		return mkv.NewDecoder(r)
 	case FormatMP4:
 		return mp4.NewDecoder(r)
 	case FormatADTS:
