@@ -48,6 +48,9 @@ const (
 	natsImage   = "xdna/nats-server:local"
 	minioImage  = "xdna/minio:local"
 	workerImage = "xdna/xdna-worker:local"
+	// ffmpegImage is the worker with ffmpeg (deploy/ffmpeg.Dockerfile),
+	// built by `make images` when the machine has ffmpeg.
+	ffmpegImage = "xdna/xdna-worker:local-ffmpeg"
 )
 
 // Names on the cluster's private network, and MinIO's credentials.
@@ -145,6 +148,8 @@ type Options struct {
 	// AudioSeconds is the length of the test tone every job transcribes
 	// (default 2 s).
 	AudioSeconds float64
+	// WorkerImage is the workers' image (default xdna/xdna-worker:local).
+	WorkerImage string
 }
 
 // Cluster is one test's fleet: a private Docker network with a NATS server
@@ -222,6 +227,9 @@ func NewCluster(t *testing.T, o Options) *Cluster {
 	}
 	if o.AudioSeconds <= 0 {
 		o.AudioSeconds = 2
+	}
+	if o.WorkerImage == "" {
+		o.WorkerImage = workerImage
 	}
 	var rb [4]byte
 	rand.Read(rb[:])
@@ -323,7 +331,7 @@ func NewCluster(t *testing.T, o Options) *Cluster {
 		wg.Go(func() {
 			env := c.envFor(o, i)
 			w := &Worker{ID: env["WORKER_ID"], Env: env}
-			w.C, errs[i] = c.runContainer(ctx, w.ID, workerImage, []string{w.ID}, env, []string{workerHTTPPort}, nil,
+			w.C, errs[i] = c.runContainer(ctx, w.ID, o.WorkerImage, []string{w.ID}, env, []string{workerHTTPPort}, nil,
 				wait.ForHTTP("/readyz").WithPort(workerHTTPPort).WithStartupTimeout(time.Minute).WithPollInterval(100*time.Millisecond))
 			if errs[i] != nil {
 				return

@@ -20,7 +20,7 @@ while read -r lib; do
   mkdir -p "$out$(dirname "$lib")"
   cp "$real" "$out$lib"
   files+=("$real")
-done < <(ldd "$ffmpeg" | awk '/=> \// {print $3} /^\s*\/.*ld-linux/ {print $1}' | sort -u)
+done < <(ldd "$ffmpeg" | awk '/=> \// {print $3} /^[ \t]*\/.*ld-linux/ {print $1}' | sort -u)
 cp /etc/ld.so.cache "$out/etc/ld.so.cache"
 # Licences: the copyright file of every package a copied file belongs to.
 pkgs=$(for f in "${files[@]}"; do dpkg -S "$f" 2>/dev/null || dpkg -S "${f#/usr}" 2>/dev/null || true; done | cut -d: -f1 | sort -u)
