@@ -9,7 +9,7 @@ GOPATH_BIN    := $(shell $(GO) env GOPATH)/bin
 TEST_FLAGS    ?= -race -count=1 -timeout 45m
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: all build tools test bench images demo clean compose-smoke
+.PHONY: all build tools test bench images demo clean compose-smoke audio-fixtures fuzz decode-bench
 
 all: build
 
@@ -50,6 +50,30 @@ compose-smoke: images
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./xdna/ ./pipeline/
+
+# audio-fixtures: regenerate every committed audio test file and its ffmpeg
+# reference decode from one source (needs Debian's sox, espeak-ng, flac, lame,
+# vorbis-tools, opus-tools, ffmpeg and python3). The tests use the committed
+# files; this is only for changing them.
+audio-fixtures:
+	audio/testdata/source.sh
+	audio/testdata/make.sh
+	for d in flac mp3 vorbis opus ogg mkv mp4 aac; do audio/$$d/testdata/make.sh; done
+
+# decode-bench: every audio format, built-in decoder next to ffmpeg.
+decode-bench: build
+	scripts/decode-bench.sh
+
+# fuzz: a campaign over every fuzz target, FUZZTIME each (go test runs the
+# committed seed corpora on every `make test`).
+FUZZTIME ?= 1m
+fuzz:
+	@grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u | while read -r pkg; do \
+		for f in $$(grep -h '^func Fuzz' $$pkg/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+			echo "== $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -parallel 1 $$pkg || exit 1; \
+		done; \
+	done
 
 demo:
 	$(GO) run ./cmd/xdna-worker demo
