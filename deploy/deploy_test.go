@@ -147,7 +147,7 @@ func loadFacts(t testing.TB) facts {
 		t.Fatal("worker/metrics.go: xdna_stage_seconds not recognised as a histogram")
 	}
 
-	for _, p := range []string{"worker/config.go", "queue/config.go", "storage/config.go"} {
+	for _, p := range []string{"worker/config.go", "queue/config.go", "queue/uploads.go", "storage/config.go"} {
 		for _, m := range envTagRE.FindAllStringSubmatch(readFile(t, filepath.Join(repoRoot, p)), -1) {
 			f.env[m[1]] = true
 		}
@@ -167,12 +167,12 @@ func loadFacts(t testing.TB) facts {
 		if u := userRE.FindStringSubmatch(df); u != nil {
 			f.imageUser[m[1]] = u[1]
 		}
-		if slices.Contains(f.imageFiles[m[1]], "/xdna-worker") {
-			f.workerImage = m[1]
+		if slices.Contains(f.imageFiles[m[1]], "/xdna-worker") && f.workerImage == "" {
+			f.workerImage = m[1] // the first: the FROM-scratch one; the ffmpeg variant follows
 		}
 	}
-	if len(f.imageFiles) != 3 || f.workerImage == "" {
-		t.Fatalf("Makefile: expected three local images including the worker's, found %v", f.imageFiles)
+	if len(f.imageFiles) != 4 || f.workerImage != "xdna/xdna-worker:local" || f.imageFiles["xdna/xdna-worker:local-ffmpeg"] == nil {
+		t.Fatalf("Makefile: expected four local images (NATS, MinIO, the worker and the worker with ffmpeg), found %v", f.imageFiles)
 	}
 
 	entries, err := os.ReadDir(filepath.Join(repoRoot, "cmd"))
@@ -1549,8 +1549,11 @@ func checkComposeOverride(f facts, base, over *compose) problems {
 			p.add("merged: service %s uses %s, want %s", name, img, w)
 		}
 		if str(s["restart"]) == "no" {
-			if cmd := strings.Join(strs(s["command"]), " "); !strings.Contains(cmd, "audio") || !strings.Contains(cmd, "transcripts") {
-				p.add("merged: one-shot %s does not create the buckets audio and transcripts: %q", name, cmd)
+			cmd := strings.Join(strs(s["command"]), " ")
+			creates := strings.Contains(cmd, "audio") && strings.Contains(cmd, "transcripts")
+			notifies := strings.Contains(cmd, "notify") && strings.Contains(cmd, "arn:minio:sqs::") && strings.Contains(cmd, "audio")
+			if !creates && !notifies {
+				p.add("merged: one-shot %s neither creates the buckets audio and transcripts nor subscribes audio to upload notifications: %q", name, cmd)
 			}
 		}
 	}
