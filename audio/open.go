@@ -71,6 +71,10 @@ func (d *Decoder) Info() pcm.Info { return d.dec.Info() }
 // the stream to ffmpeg if Open was given one.
 func (d *Decoder) Next() ([][]float32, error) {
 	b, err := d.dec.Next()
+	if err != nil && d.format == FormatUnknown && errors.Is(err, ffmpeg.ErrUnrecognised) {
+		// Neither the built-in decoders nor ffmpeg know what this is.
+		return nil, fmt.Errorf("audio: not a recognised audio format (nor for ffmpeg): %w", pcm.ErrUnsupported)
+	}
 	if err == nil && len(b) > 0 && len(b[0]) > 0 {
 		d.started = true
 	}

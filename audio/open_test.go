@@ -277,3 +277,27 @@ func TestOpenEveryFixture(t *testing.T) {
 		})
 	}
 }
+
+// TestUnrecognisedIsUnsupportedWithFFmpegToo: bytes that neither the
+// recogniser nor ffmpeg can identify are an unsupported format, not a
+// broken file of some format.
+func TestUnrecognisedIsUnsupportedWithFFmpegToo(t *testing.T) {
+	cfg := ffmpeg.Config{Path: audiotest.FFmpeg(t), Timeout: time.Minute}
+	junk := filepath.Join(t.TempDir(), "junk")
+	if err := os.WriteFile(junk, bytes.Repeat([]byte("not audio at all "), 100), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(junk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d, err := Open(context.Background(), f, 0, WithFFmpeg(cfg))
+	if err == nil {
+		defer d.Close()
+		_, err = drain(t, d)
+	}
+	if !errors.Is(err, pcm.ErrUnsupported) || !strings.Contains(err.Error(), "nor for ffmpeg") {
+		t.Fatalf("%v, want unsupported after ffmpeg tried", err)
+	}
+}

@@ -166,7 +166,8 @@ func TestTranscribeErrors(t *testing.T) {
 		{"too long while decoding", long, 0, job.CodeAudioTooLong},
 		{"empty", nil, 0, job.CodeAudioDecode},
 		{"header only", wavBytes(0), 44, job.CodeAudioDecode},
-		{"not audio", []byte("fLaC\x00\x00\x00\x22 and more bytes to sniff"), 0, job.CodeUnsupportedFormat},
+		{"not audio", []byte("this is a text file, not audio at all, with more bytes to sniff"), 0, job.CodeUnsupportedFormat},
+		{"truncated FLAC", []byte("fLaC\x00\x00\x00\x22 and more bytes to sniff"), 0, job.CodeAudioDecode},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

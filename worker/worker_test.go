@@ -127,7 +127,7 @@ func TestBadInput(t *testing.T) {
 		{id: "lying-header", data: lying, code: job.CodeAudioDecode},
 		{id: "zero-rate", data: zeroRate, code: job.CodeAudioDecode},
 		{id: "too-long", data: tone(25), code: job.CodeAudioTooLong},
-		{id: "not-wav", data: append([]byte("ID3\x04\x00\x00\x00\x00\x00\x00"), make([]byte, 500)...), code: job.CodeUnsupportedFormat},
+		{id: "not-audio", data: append([]byte("ID3\x04\x00\x00\x00\x00\x00\x00"), make([]byte, 500)...), code: job.CodeUnsupportedFormat},
 		{id: "no-audio", job: `{"job_id":"no-audio"}`, code: job.CodeInvalidJob},
 		{id: "bad-task", job: `{"job_id":"bad-task","audio":{"bucket":"audio","key":"x.wav"},"task":"summarize"}`, code: job.CodeInvalidJob},
 		{id: "missing-bucket", job: `{"job_id":"missing-bucket","audio":{"bucket":"no-such-bucket","key":"x.wav"}}`, code: job.CodeAudioNotFound},

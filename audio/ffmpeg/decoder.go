@@ -26,6 +26,11 @@ const SampleRate = 16000
 // ErrTooLong reports that the audio ran past Config.MaxDuration.
 var ErrTooLong = errors.New("audio longer than the limit")
 
+// ErrUnrecognised reports that ffmpeg could not tell what the input is (its
+// probe found no format). It comes wrapped with pcm.ErrMalformed; a caller
+// that did not recognise the input either may call it unsupported.
+var ErrUnrecognised = errors.New("ffmpeg does not recognise the format")
+
 // blockFrames is the most samples Next returns at once.
 const blockFrames = 4096
 
@@ -203,6 +208,9 @@ func (d *Decoder) wait() error {
 	}
 	if msg == "" {
 		msg = ee.String()
+	}
+	if sentinel == pcm.ErrMalformed && strings.Contains(msg, "Invalid data found when processing input") {
+		return fmt.Errorf("ffmpeg could not decode the audio (%s): %w", msg, errors.Join(ErrUnrecognised, pcm.ErrMalformed))
 	}
 	return fmt.Errorf("ffmpeg could not decode the audio (%s): %w", msg, sentinel)
 }
