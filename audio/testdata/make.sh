@@ -27,3 +27,12 @@ ls -l long-seed.mp3
 sox -R source.wav -r 16000 -c 1 -b 16 "$tmp/mono16k-5s.wav" remix 1 repeat 2 trim 0 4
 flac --silent --force -5 --no-padding --no-seektable -o long-seed.flac "$tmp/mono16k-5s.wav"
 ls -l long-seed.flac
+# and 10 s as Ogg Vorbis and Ogg Opus, whose audio packets the test re-pages
+# after their header packets; as WebM (Opus), whose frames it re-clusters;
+# and as AAC-LC in ADTS, whose frames it repeats as a raw .aac stream and
+# stores in MP4 files it writes itself (moov at the end, and fragmented).
+oggenc --quiet --quality 0 --serial 1 -o long-seed.ogg "$tmp/mono16k-10s.wav"
+opusenc --quiet --serial 1 --bitrate 24 "$tmp/mono16k-10s.wav" long-seed.opus
+ff -i "$tmp/mono16k-10s.wav" -c:a libopus -b:a 24k -fflags +bitexact -flags:a +bitexact long-seed.webm
+ff -i "$tmp/mono16k-10s.wav" -c:a aac -b:a 32k -fflags +bitexact -flags:a +bitexact -f adts long-seed.aac
+ls -l long-seed.ogg long-seed.opus long-seed.webm long-seed.aac
