@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"math"
 	"errors"
 	"io"
 	"testing"
@@ -85,6 +86,23 @@ func BenchmarkDecodeResampleMel30s(b *testing.B) {
 		}
 		if err := m.Compute(audio[:n], out); err != nil {
 			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+}
+
+func BenchmarkResample48k(b *testing.B) {
+	src := make([]float32, 30*48000)
+	for i := range src {
+		src[i] = float32(math.Sin(float64(i) * 0.01))
+	}
+	r := NewResampler(48000, SampleRate)
+	dst := make([]float32, 0, r.MaxOutput(len(src))+r.MaxOutput(0))
+	for b.Loop() {
+		r.Reset()
+		out := r.Flush(r.Process(dst[:0], src))
+		if len(out) != SamplesPerWindow {
+			b.Fatalf("%d samples", len(out))
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
