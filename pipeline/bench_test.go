@@ -1,9 +1,9 @@
 package pipeline
 
 import (
-	"math"
 	"errors"
 	"io"
+	"math"
 	"testing"
 )
 
