@@ -84,6 +84,8 @@ type Intake struct {
 	mu     sync.Mutex
 	cons   jetstream.Consumer // nil until bound, and again after the consumer vanished
 	policy redeliveryPolicy
+
+	abandoned sync.WaitGroup // pull requests outliving a cancelled Next
 }
 
 // NewIntake returns an Intake for the consumer cfg.Consumer on
@@ -160,6 +162,11 @@ func (in *Intake) Next(ctx context.Context) (*Delivery, error) {
 	}
 }
 
+// Wait blocks until the pull requests that cancelled Next calls left
+// running have ended (at most one poll wait), each message they brought
+// handed back to the server. Call it once the last Next has returned.
+func (in *Intake) Wait() { in.abandoned.Wait() }
+
 // poll issues one single-message pull request. It returns a delivery, or
 // (nil, nil) when the request expired empty, or the error to retry on.
 func (in *Intake) poll(ctx context.Context) (*Delivery, error) {
@@ -175,18 +182,50 @@ func (in *Intake) poll(ctx context.Context) (*Delivery, error) {
 	if err != nil {
 		return nil, err
 	}
-	pctx, cancel := context.WithTimeout(ctx, in.pollWait)
-	defer cancel()
-	// FetchContext makes the server expire the request a little before
-	// pctx ends; cancelling ctx unsubscribes the reply inbox, and the server
-	// skips pull requests nobody listens to any more.
-	msg, err := cons.Next(jetstream.FetchContext(pctx))
+	// The pull request is not cut short when ctx ends: the server may have
+	// handed it a message already, and a closed reply inbox would strand that
+	// message on the server until ACK_WAIT. The request runs out its poll
+	// wait in the background instead (FetchContext makes the server expire it
+	// a little before pctx ends), and a message it brings after ctx ended is
+	// handed back at once (see Wait). Next itself returns at once.
+	type result struct {
+		msg jetstream.Msg
+		err error
+	}
+	got := make(chan result)
+	abandon := make(chan struct{})
+	in.abandoned.Add(1)
+	go func() {
+		defer in.abandoned.Done()
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), in.pollWait)
+		defer cancel()
+		msg, err := cons.Next(jetstream.FetchContext(pctx))
+		select {
+		case got <- result{msg, err}:
+		case <-abandon:
+			if err == nil {
+				_ = msg.Nak()
+			}
+		}
+	}()
+	var msg jetstream.Msg
+	select {
+	case r := <-got:
+		msg, err = r.msg, r.err
+	case <-ctx.Done():
+		close(abandon)
+		return nil, ctx.Err()
+	}
+	if err == nil && ctx.Err() != nil {
+		_ = msg.Nak()
+		return nil, ctx.Err()
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages):
 		return nil, nil
-	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-		return nil, nil // our poll window, not the caller's context
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, nil // our poll window ran out
 	case errors.Is(err, jetstream.ErrConsumerDeleted), errors.Is(err, jetstream.ErrConsumerNotFound),
 		errors.Is(err, jetstream.ErrConsumerDoesNotExist), errors.Is(err, jetstream.ErrStreamNotFound):
 		in.unbind()

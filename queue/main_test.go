@@ -47,7 +47,9 @@ func testCtx(t *testing.T) context.Context {
 
 func (e *env) intake(t *testing.T) *queue.Intake {
 	t.Helper()
-	return queue.NewIntake(e.js, e.cfg, queue.IntakePollWait(500*time.Millisecond), queue.IntakeRetry(20*time.Millisecond, 200*time.Millisecond))
+	in := queue.NewIntake(e.js, e.cfg, queue.IntakePollWait(500*time.Millisecond), queue.IntakeRetry(20*time.Millisecond, 200*time.Millisecond))
+	t.Cleanup(in.Wait)
+	return in
 }
 
 func (e *env) submit(t *testing.T, ids ...string) {

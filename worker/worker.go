@@ -168,6 +168,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	if !w.running.CompareAndSwap(false, true) {
 		return errors.New("worker: Run called twice")
 	}
+	// A pull request still out when pulling stops hands back what it
+	// brings; Run returns once it has run out.
+	defer w.in.Wait()
 	// Jobs outlive ctx (the stop signal) by up to the shutdown timeout.
 	jobsCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()

@@ -275,6 +275,7 @@ func TestExhaustedByCrashesIntoDLQ(t *testing.T) {
 	e.submit(&job.Job{ID: "crashy", Audio: e.put("c.wav", tone(1))})
 	// Play a worker that crashes: take each delivery and never answer.
 	in := queue.NewIntake(e.js, e.qc)
+	t.Cleanup(in.Wait)
 	for range 2 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if _, err := in.Next(ctx); err != nil {
