@@ -1,5 +1,6 @@
 // Package mp3 decodes MP3: MPEG-1, MPEG-2 and MPEG-2.5 audio, Layer III
-// (ISO/IEC 11172-3 and 13818-3), in pure Go, to planar float32 samples.
+// (ISO/IEC 11172-3 and 13818-3), in Go without cgo, to planar float32
+// samples.
 //
 // It follows ffmpeg's floating-point decoder (mp3float), which xdna-worker
 // falls back to for what it does not decode, to the sample count and within
@@ -25,4 +26,7 @@
 // bitrates yield errors wrapping pcm.ErrUnsupported; input that breaks the
 // format's rules, including a last frame cut short, yields errors wrapping
 // pcm.ErrMalformed.
+//
+// The decoder is Go; on amd64 the synthesis filterbank's DCT and windowing
+// run in SSE assembly, whose Go versions the purego build tag selects.
 package mp3

@@ -9,7 +9,11 @@ package mp3
 // huffLookupBits is the width of the first-level lookup.
 const huffLookupBits = 8
 
-// Lookup entries: 0 is an invalid code (no code has that prefix).
+// Lookup entries: 0 is an invalid code (no code has that prefix). The
+// value of a leaf is in its low byte; the leaves of the pair tables hold
+// in bits 8-9 how many of the pair's two values are nonzero (the sign
+// bits that follow the code) and in bits 10-11 how many are 15 (which take
+// linbits), so that the length of a pair's data is known from the lookup.
 const (
 	huffPointer = 1 << 31 // second-level table: bits 16-20 width, 0-15 offset
 )
@@ -42,7 +46,16 @@ func buildHuffTables() *huffTables {
 	pair := func(codes []uint32, size int) *huffTable {
 		values := make([]uint32, len(codes))
 		for i := range codes {
-			values[i] = uint32(i/size<<4 | i%size)
+			x, y := i/size, i%size
+			values[i] = uint32(x<<4 | y)
+			for _, v := range [2]int{x, y} {
+				if v != 0 {
+					values[i] += 1 << 8
+				}
+				if v == 15 {
+					values[i] += 1 << 10
+				}
+			}
 		}
 		return buildHuffTable(codes, values)
 	}
@@ -128,5 +141,5 @@ func (t *huffTable) decode(r *bitReader) (uint32, bool) {
 	}
 	n := int(e >> 16)
 	r.pos += n
-	return e & 0xFFFF, n != 0
+	return e & 0xFF, n != 0
 }

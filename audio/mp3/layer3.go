@@ -21,7 +21,12 @@ type layer3 struct {
 	xr      [2][granuleLines]float32
 	overlap [2][subbands][subbandLines]float32
 	synth   [2]synthesis
-	slots   [subbandLines][subbands]float32 // one granule of subband samples
+	// sub holds one granule of subband samples, by subband (rows padded
+	// to slotStride for dct32x4, which reads four time slots at once).
+	sub     [subbands][slotStride]float32
+	dctOut  [32][4]float32 // DCTs of four time slots
+	dctTemp dctScratch
+	tmp     [granuleLines]float32 // scratch
 
 	// blockTypes counts the granules decoded by block type (4 for mixed),
 	// for tests.
@@ -113,8 +118,11 @@ func (d *layer3) decodeFrame(h header, frame []byte, out *[2][maxFrameSamples]fl
 		}
 		for ch := range nch {
 			d.hybrid(ch, &si.gr[gr][ch], lays[ch], nz[ch], rate)
-			for t := range subbandLines {
-				d.synth[ch].synthesize(&d.slots[t], out[ch][gr*granuleLines+t*subbands:])
+			for t := 0; t < subbandLines; t += 4 {
+				dct32x4(&d.sub, t, &d.dctOut, &d.dctTemp)
+				for q := range min(4, subbandLines-t) {
+					d.synth[ch].synthesize(&d.dctOut, q, (*[32]float32)(out[ch][gr*granuleLines+(t+q)*subbands:]))
+				}
 			}
 		}
 	}
@@ -127,7 +135,7 @@ func (d *layer3) decodeFrame(h header, frame []byte, out *[2][maxFrameSamples]fl
 }
 
 // hybrid runs the MDCT half of the filterbank on channel ch's lines (nz of
-// them possibly non-zero) and leaves the subband samples in d.slots, with
+// them possibly non-zero) and leaves the subband samples in d.sub, with
 // the odd subbands' odd samples inverted.
 func (d *layer3) hybrid(ch int, g *granuleInfo, lay *bandLayout, nz, rate int) {
 	xr := &d.xr[ch]
@@ -138,14 +146,14 @@ func (d *layer3) hybrid(ch int, g *granuleInfo, lay *bandLayout, nz, rate int) {
 	longSB := subbands                               // subbands of long blocks
 	switch {
 	case g.blockType == blockShort && g.mixed:
-		reorder(xr, lay)
+		reorder(xr, &d.tmp, lay, nz)
 		longSB = mixedLongLines(rate) / subbandLines
 		if active > 0 {
 			antialias(xr, 1) // between the two lowest subbands only
 			active = max(active, 2)
 		}
 	case g.blockType == blockShort:
-		reorder(xr, lay)
+		reorder(xr, &d.tmp, lay, nz)
 		longSB = 0
 	default:
 		n := min(active, subbands-1)
@@ -154,29 +162,26 @@ func (d *layer3) hybrid(ch int, g *granuleInfo, lay *bandLayout, nz, rate int) {
 			active = min(active+1, subbands)
 		}
 	}
-	var out [subbandLines]float32
 	for sb := range subbands {
 		ov := &d.overlap[ch][sb]
+		out := (*[subbandLines]float32)(d.sub[sb][:])
 		switch {
 		case sb >= active:
-			out = *ov
+			*out = *ov
 			*ov = [subbandLines]float32{}
 		case sb < longSB:
 			bt := g.blockType
 			if bt == blockShort {
 				bt = blockNormal // the long subbands of a mixed block
 			}
-			imdctLong(xr[sb*subbandLines:], bt, ov, &out)
+			imdctLong((*[subbandLines]float32)(xr[sb*subbandLines:]), bt, ov, out)
 		default:
-			imdctShort(xr[sb*subbandLines:], ov, &out)
+			imdctShort((*[subbandLines]float32)(xr[sb*subbandLines:]), ov, out)
 		}
 		if sb&1 == 1 {
 			for t := 1; t < subbandLines; t += 2 {
 				out[t] = -out[t]
 			}
-		}
-		for t := range subbandLines {
-			d.slots[t][sb] = out[t]
 		}
 	}
 }

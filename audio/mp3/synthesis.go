@@ -1,153 +1,111 @@
 package mp3
 
-import "math"
-
 // The polyphase synthesis filterbank, ISO/IEC 11172-3 2.4.3.4.10.2 and
 // Figure A.2: every 32 subband samples are matrixed into a 64-value vector
 // V (with a fast DCT-II of 32 points), and the last 16 vectors, windowed
-// by D, give 32 output samples.
+// by D, give 32 output samples:
+//
+//	out[j] = Σ_{k<16} D[32k+j] · V_k[j + 32·(k&1)]
+//
+// where V_k is the vector of k time slots ago. V is the DCT's output X
+// mirrored with signs: V[i] = X[16+i] for i < 16, V[16] = 0,
+// V[i] = −X[48−i] for 16 < i ≤ 48 and V[i] = −X[i−48] above. So out[j]
+// takes X_k[16+j] from the even k and X_k[16−j] from the odd ones, and
+// out[32−j] (0 < j < 16) the same 16 values with other coefficients:
+//
+//	out[j]    = Σ_{k even} D[32k+j]·X_k[16+j]    − Σ_{k odd} D[32k+j]·X_k[16−j]
+//	out[32−j] = −Σ_{k even} D[32k+32−j]·X_k[16+j] − Σ_{k odd} D[32k+32−j]·X_k[16−j]
+//
+// The filterbank keeps, for each j ≤ 16, the 16 values out[j] needs as a
+// row, oldest last, so that both outputs are dot products of 16 contiguous
+// values with a row of signed coefficients (synthWinA, synthWinB).
 
-// synthWindowF is D as float32, in rows of 32: row 2i is D[64i:64i+32],
-// row 2i+1 is D[64i+32:64i+64].
-var synthWindowF = makeSynthWindowF()
+// synthWinA[j][k] is D[32k+j], negated for odd k; synthWinB[j][k] is
+// −D[32k+32−j] (for 0 < j < 16). D is in units of 2^-16.
+var synthWinA, synthWinB = makeSynthWindows()
 
-func makeSynthWindowF() (d [16][32]float32) {
-	for i, v := range synthWindow {
-		d[i/32][i%32] = float32(v) / 65536
-	}
-	return d
-}
-
-// dctCoefs holds 1/(2·cos((2i+1)π/(2n))) for the butterflies of the DCT of
-// n = 32, 16, 8, 4, 2 points, at dctCoefs[log2(32/n)][i].
-var dctCoefs = makeDCTCoefs()
-
-func makeDCTCoefs() (c [5][16]float32) {
-	for l, n := 0, 32; n >= 2; l, n = l+1, n/2 {
-		for i := range n / 2 {
-			c[l][i] = float32(1 / (2 * math.Cos(float64(2*i+1)*math.Pi/float64(2*n))))
+func makeSynthWindows() (a, b [17][16]float32) {
+	d := func(i int) float32 { return float32(synthWindow[i]) / 65536 }
+	for j := range 17 {
+		for k := range 16 {
+			a[j][k] = d(32*k + j)
+			if k&1 == 1 {
+				a[j][k] = -a[j][k]
+			}
+			if j > 0 && j < 16 {
+				b[j][k] = -d(32*k + 32 - j)
+			}
 		}
 	}
-	return c
+	return a, b
 }
 
-// dct32 computes in place the DCT-II X[k] = Σ x[n]·cos((2n+1)kπ/64) of
-// 32 points with Lee's recursive factorisation: the sums and the scaled
-// differences of mirrored inputs each take a DCT of half the size, whose
-// outputs give the even and (added in pairs) the odd outputs. The sizes
-// have functions of their own so that they work on arrays.
-func dct32(x *[32]float32) {
-	var a, b [16]float32
-	c := &dctCoefs[0]
-	for i := range 16 {
-		u, v := x[i], x[31-i]
-		a[i] = u + v
-		b[i] = (u - v) * c[i]
-	}
-	dct16(&a)
-	dct16(&b)
-	for k := range 15 {
-		x[2*k] = a[k]
-		x[2*k+1] = b[k] + b[k+1]
-	}
-	x[30] = a[15]
-	x[31] = b[15]
-}
-
-func dct16(x *[16]float32) {
-	var a, b [8]float32
-	c := &dctCoefs[1]
-	for i := range 8 {
-		u, v := x[i], x[15-i]
-		a[i] = u + v
-		b[i] = (u - v) * c[i]
-	}
-	dct8(&a)
-	dct8(&b)
-	for k := range 7 {
-		x[2*k] = a[k]
-		x[2*k+1] = b[k] + b[k+1]
-	}
-	x[14] = a[7]
-	x[15] = b[7]
-}
-
-func dct8(x *[8]float32) {
-	var a, b [4]float32
-	c := &dctCoefs[2]
-	for i := range 4 {
-		u, v := x[i], x[7-i]
-		a[i] = u + v
-		b[i] = (u - v) * c[i]
-	}
-	dct4(&a)
-	dct4(&b)
-	for k := range 3 {
-		x[2*k] = a[k]
-		x[2*k+1] = b[k] + b[k+1]
-	}
-	x[6] = a[3]
-	x[7] = b[3]
-}
-
-func dct4(x *[4]float32) {
-	var a, b [2]float32
-	c := &dctCoefs[3]
-	for i := range 2 {
-		u, v := x[i], x[3-i]
-		a[i] = u + v
-		b[i] = (u - v) * c[i]
-	}
-	dct2(&a)
-	dct2(&b)
-	for k := range 1 {
-		x[2*k] = a[k]
-		x[2*k+1] = b[k] + b[k+1]
-	}
-	x[2] = a[1]
-	x[3] = b[1]
-}
-
-func dct2(x *[2]float32) {
-	u, v := x[0], x[1]
-	x[0] = u + v
-	x[1] = (u - v) * dctCoefs[4][0]
-}
-
-// A synthesis is the state of one channel's filterbank: the last 16 V
-// vectors, each stored twice (slots k and k+16) so that the 16 from the
-// newest on are contiguous.
+// A synthesis is the state of one channel's filterbank. Time slot s
+// (0-15, counted down modulo 16 as slots come) keeps its X[16+j] and
+// X[16−j] (X[32] being 0) in rows[par][j] at s and s+16, so that
+// rows[p&1][j][p:p+16], for the newest slot p, are the 16 values out[j]
+// needs, newest first: rows[par] holds X[16+j] in the slots of the parity
+// of par, X[16−j] in the others.
 type synthesis struct {
-	v   [32][64]float32
-	pos int // slot of the newest vector
+	rows [2][17][32]float32
+	pos  int // slot of the newest vector
 }
 
-// synthesize turns the 32 subband samples s of one time slot into 32 output
-// samples.
-func (st *synthesis) synthesize(s *[32]float32, out []float32) {
-	x := *s
-	dct32(&x)
-	st.pos = (st.pos + 15) & 15
-	v := &st.v[st.pos]
-	for i := range 16 {
-		v[i] = x[i+16]
-	}
-	v[16] = 0
-	for i := 17; i <= 48; i++ {
-		v[i] = -x[48-i]
-	}
-	for i := 49; i < 64; i++ {
-		v[i] = -x[i-48]
-	}
-	st.v[st.pos+16] = *v
+// slotStride is the length of the rows of subband samples dct32x4 takes:
+// 18 time slots and room for the two lanes of its last group of four.
+const slotStride = 20
 
-	var acc [32]float32
-	for i := range 8 {
-		a, b := &st.v[st.pos+2*i], &st.v[st.pos+2*i+1]
-		d0, d1 := &synthWindowF[2*i], &synthWindowF[2*i+1]
-		for j := range 32 {
-			acc[j] += d0[j]*a[j] + d1[j]*b[j+32]
-		}
+// synthesize turns the DCT x[k][q] of the 32 subband samples of a time slot
+// into 32 output samples.
+func (st *synthesis) synthesize(xs *[32][4]float32, q int, out *[32]float32) {
+	q &= 3
+	p := (st.pos + 15) & 15
+	st.pos = p
+	// Slot p is even in rows[p&1] (which takes X[16+j] there) and odd in
+	// the other one.
+	ev, od := &st.rows[p&1], &st.rows[p&1^1]
+	for j := range 16 {
+		e, o := xs[16+j][q], xs[16-j][q]
+		ev[j][p], ev[j][p+16] = e, e
+		od[j][p], od[j][p+16] = o, o
 	}
-	copy(out[:32], acc[:])
+	ev[16][p], ev[16][p+16] = 0, 0
+	x0 := xs[0][q]
+	od[16][p], od[16][p+16] = x0, x0
+
+	synthDot(ev, p, out)
+}
+
+// synthDotGo is synthDot in Go.
+func synthDotGo(rows *[17][32]float32, p int, out *[32]float32) {
+	out[0] = dot16(&synthWinA[0], (*[16]float32)(rows[0][p:]))
+	for j := 1; j < 16; j++ {
+		v := (*[16]float32)(rows[j][p:])
+		out[j], out[32-j] = dot16x2(&synthWinA[j], &synthWinB[j], v)
+	}
+	out[16] = dot16(&synthWinA[16], (*[16]float32)(rows[16][p:]))
+}
+
+// dot16 returns Σ a[k]·v[k].
+func dot16(a, v *[16]float32) float32 {
+	s0 := a[0]*v[0] + a[1]*v[1] + a[2]*v[2] + a[3]*v[3]
+	s1 := a[4]*v[4] + a[5]*v[5] + a[6]*v[6] + a[7]*v[7]
+	s2 := a[8]*v[8] + a[9]*v[9] + a[10]*v[10] + a[11]*v[11]
+	s3 := a[12]*v[12] + a[13]*v[13] + a[14]*v[14] + a[15]*v[15]
+	return (s0 + s1) + (s2 + s3)
+}
+
+// dot16x2 returns Σ a[k]·v[k] and Σ b[k]·v[k].
+func dot16x2(a, b, v *[16]float32) (float32, float32) {
+	v0, v1, v2, v3, v4, v5, v6, v7 := v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
+	sa0 := a[0]*v0 + a[1]*v1 + a[2]*v2 + a[3]*v3
+	sb0 := b[0]*v0 + b[1]*v1 + b[2]*v2 + b[3]*v3
+	sa1 := a[4]*v4 + a[5]*v5 + a[6]*v6 + a[7]*v7
+	sb1 := b[4]*v4 + b[5]*v5 + b[6]*v6 + b[7]*v7
+	v8, v9, v10, v11, v12, v13, v14, v15 := v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]
+	sa2 := a[8]*v8 + a[9]*v9 + a[10]*v10 + a[11]*v11
+	sb2 := b[8]*v8 + b[9]*v9 + b[10]*v10 + b[11]*v11
+	sa3 := a[12]*v12 + a[13]*v13 + a[14]*v14 + a[15]*v15
+	sb3 := b[12]*v12 + b[13]*v13 + b[14]*v14 + b[15]*v15
+	return (sa0 + sa1) + (sa2 + sa3), (sb0 + sb1) + (sb2 + sb3)
 }
