@@ -57,3 +57,26 @@ func (b *bitReader) left() int { return len(b.buf)*8 - b.pos }
 
 // overrun reports whether more bits were consumed than the buffer holds.
 func (b *bitReader) overrun() bool { return b.pos > len(b.buf)*8 }
+
+// bitsAt returns the bits of buf from bit pos on, left-aligned: at least
+// the next 57 bits, zeros past the end of buf.
+func bitsAt(buf []byte, pos int) uint64 {
+	i := pos >> 3
+	if i+8 <= len(buf) {
+		return binary.BigEndian.Uint64(buf[i:]) << (pos & 7)
+	}
+	return bitsAtEnd(buf, pos)
+}
+
+// bitsAtEnd is bitsAt near the end of buf.
+func bitsAtEnd(buf []byte, pos int) uint64 {
+	i := pos >> 3
+	var v uint64
+	for k := range 8 {
+		v <<= 8
+		if i+k < len(buf) {
+			v |= uint64(buf[i+k])
+		}
+	}
+	return v << (pos & 7)
+}

@@ -12,8 +12,9 @@ type channel struct {
 	// overlap is the second half of the last frame's windowed output.
 	overlap [frameLength]float32
 	// out is the channel's output of the last frame.
-	out     [frameLength]float32
-	buf     [2 * frameLength]float32
-	short   [256]float32
+	out [frameLength]float32
+	buf [2 * frameLength]float32
+	// shortU holds the DCT-IVs of two consecutive short windows.
+	shortU  [2][128]float32
 	scratch imdctScratch
 }

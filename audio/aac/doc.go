@@ -1,6 +1,6 @@
 // Package aac decodes MPEG-4 AAC-LC (ISO/IEC 14496-3 subpart 4, General
 // Audio; also MPEG-2 AAC LC of ISO/IEC 13818-7) to planar float32 samples,
-// in pure Go.
+// in Go without cgo.
 //
 // Containers hand the decoder an AudioSpecificConfig (ParseConfig) and then
 // one raw_data_block at a time (Decoder.Decode); raw .aac files carry their
@@ -28,4 +28,8 @@
 //
 // Raw .aac files (ADTS) are decoded as ffmpeg decodes them: no encoder
 // delay is removed, and every frame yields 1024 samples per channel.
+//
+// The decoder is Go; on amd64 the filter bank's FFT, rotations and
+// windowing run in SSE assembly, whose Go versions the purego build tag
+// selects.
 package aac

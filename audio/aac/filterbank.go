@@ -7,58 +7,108 @@ package aac
 func (t *decoderTables) synthesize(ch *channel) {
 	in := &ch.info
 	shape, prev := in.windowShape, ch.prevShape
-	buf := &ch.buf
-	longCur, longPrev := t.windows[shape][0], t.windows[prev][0]
-	shortCur, shortPrev := t.windows[shape][1], t.windows[prev][1]
 	switch in.windowSequence {
-	case eightShortSequence:
-		clear(buf[:])
-		tmp := ch.short[:]
-		for w := range 8 {
-			t.imdctShort.transform(ch.spec[w*128:(w+1)*128], tmp, &ch.scratch)
-			left := shortCur
-			if w == 0 {
-				left = shortPrev
-			}
-			o := buf[448+128*w : 448+128*w+256]
-			for n := range 128 {
-				o[n] += tmp[n] * left[n]
-				o[128+n] += tmp[128+n] * shortCur[127-n]
-			}
-		}
+	case onlyLongSequence:
+		t.synthesizeLong(ch, &t.longLeft[prev], &t.longRight[shape], 0, 1024)
+	case longStartSequence:
+		t.synthesizeLong(ch, &t.longLeft[prev], &t.startRight[shape], 0, 576)
+	case longStopSequence:
+		t.synthesizeLong(ch, &t.stopLeft[prev], &t.longRight[shape], 448, 1024)
 	default:
-		t.imdctLong.transform(ch.spec[:], buf[:], &ch.scratch)
-		if in.windowSequence == longStopSequence {
-			clear(buf[:448])
-			for n := range 128 {
-				buf[448+n] *= shortPrev[n]
-			}
-		} else {
-			for n := range 1024 {
-				buf[n] *= longPrev[n]
-			}
-		}
-		if in.windowSequence == longStartSequence {
-			for n := range 128 {
-				buf[1472+n] *= shortCur[127-n]
-			}
-			clear(buf[1600:])
-		} else {
-			r := buf[1024:2048]
-			for n := range 1024 {
-				r[n] *= longCur[1023-n]
-			}
-		}
+		t.synthesizeShort(ch, &t.shortLeft[prev], &t.shortLeft[shape], &t.shortRight[shape])
 	}
-	for n := range 1024 {
-		v := buf[n] + ch.overlap[n]
-		if !(v >= -maxSample && v <= maxSample) {
-			v = clampSample(v)
-		}
-		ch.out[n] = v
-	}
-	copy(ch.overlap[:], buf[1024:])
 	ch.prevShape = shape
+}
+
+// synthesizeShort is synthesize for eight short windows: the inverse MDCT
+// of window w, windowed, spans samples 448+128w to 704+128w of the frame's
+// 2048, where it overlaps the windows before and after it. Each span of
+// 128 samples from 448 to 1600 is the falling half of one window (or none)
+// plus the rising half of the next (or none): shortSpan computes it from
+// the two windows' DCT-IVs. The first window rises with the previous
+// frame's shape (first), the others with the frame's (left).
+func (t *decoderTables) synthesizeShort(ch *channel, first, left, right *[128]float32) {
+	buf := &ch.buf
+	prev := &zeroSpan
+	for w := range 8 {
+		cur := &ch.shortU[w&1]
+		t.imdctShort.dct4(ch.spec[w*128:(w+1)*128], cur[:], &ch.scratch)
+		rise := left
+		if w == 0 {
+			rise = first
+		}
+		shortSpan(prev, cur, right, rise, (*[128]float32)(buf[448+128*w:]))
+		prev = cur
+	}
+	shortSpan(prev, &zeroSpan, right, left, (*[128]float32)(buf[1472:]))
+	ov, out := &ch.overlap, &ch.out
+	for n := range 448 {
+		out[n] = clampSample(ov[n])
+	}
+	for n := 448; n < 1024; n++ {
+		out[n] = clampSample(buf[n] + ov[n])
+	}
+	copy(ov[:576], buf[1024:1600])
+	clear(ov[576:])
+}
+
+// zeroSpan stands for the DCT-IV of a missing window.
+var zeroSpan [128]float32
+
+// shortSpanGo is shortSpan in Go: the inverse MDCT x of a DCT-IV u of 128
+// points is u[64+n] for n < 64, -u[191-n] up to 192 and -u[n-192] above.
+func shortSpanGo(a, b, fall, rise, dst *[128]float32) {
+	for n := range 64 {
+		dst[n] = -a[63-n]*fall[n] + b[64+n]*rise[n]
+	}
+	for n := 64; n < 128; n++ {
+		dst[n] = -a[n-64]*fall[n] + -b[191-n]*rise[n]
+	}
+}
+
+// synthesizeLong is synthesize for the long sequences: the inverse MDCT
+// unfolded from the DCT-IV u (x[n] = u[N/4+n] for n < N/4, -u[3N/4-1-n]
+// up to 3N/4, -u[n-3N/4] above), windowed and overlapped in one pass by
+// windowLong. left is the rising window over the first half, right the
+// falling one over the second half, both of 1024 samples; the samples
+// before zeroLeft in the first half, and from zeroRight on in the second,
+// are those where the window is zero, which contribute nothing (not even
+// their infinities when the frame's arithmetic overflows).
+func (t *decoderTables) synthesizeLong(ch *channel, left, right *[1024]float32, zeroLeft, zeroRight int) {
+	u := &ch.scratch.u
+	t.imdctLong.dct4(ch.spec[:], u[:], &ch.scratch)
+	ov, out := &ch.overlap, &ch.out
+	for n := range zeroLeft {
+		out[n] = clampSample(ov[n])
+	}
+	if windowLong(u, left, right, ov, out, zeroLeft) {
+		for n := zeroLeft; n < len(out); n++ {
+			out[n] = clampSample(out[n])
+		}
+	}
+	clear(ov[zeroRight:])
+}
+
+// windowLongGo is windowLong in Go.
+func windowLongGo(u, left, right, ov, out *[1024]float32, from int) bool {
+	bad := false
+	for n := from; n < 512; n++ {
+		v := u[512+n]*left[n] + ov[n]
+		bad = bad || !(v >= -maxSample && v <= maxSample)
+		out[n] = v
+	}
+	for n := max(from, 512); n < 1024; n++ {
+		v := -u[1535-n]*left[n] + ov[n]
+		bad = bad || !(v >= -maxSample && v <= maxSample)
+		out[n] = v
+	}
+	for n := range 512 {
+		ov[n] = -u[511-n] * right[n]
+	}
+	for n := 512; n < 1024; n++ {
+		ov[n] = -u[n-512] * right[n]
+	}
+	return bad
 }
 
 // maxSample bounds the output samples, 30 dB above full scale: far beyond
@@ -67,8 +117,12 @@ func (t *decoderTables) synthesize(ch *channel) {
 // arithmetic may even overflow.
 const maxSample = 32
 
-// clampSample maps a sample outside ±maxSample to the bound, and NaN to 0.
+// clampSample returns v within ±maxSample: a sample beyond maps to the
+// bound, NaN to 0.
 func clampSample(v float32) float32 {
+	if v >= -maxSample && v <= maxSample {
+		return v
+	}
 	switch {
 	case v > maxSample:
 		return maxSample

@@ -17,6 +17,10 @@ const (
 	huffLink       = 1 << 5
 	huffLenMask    = 0x1f
 	huffValueShift = 8
+	// signShift is where codebooks.signed holds the sign bits' count; the
+	// symbols below it are then masked by symbolMask.
+	signShift  = 29
+	symbolMask = 1<<(signShift-huffValueShift) - 1
 )
 
 // newHuffTable builds the table of a codebook given as codes[symbol] =
@@ -81,6 +85,13 @@ type codebooks struct {
 	// values unpacks a spectral symbol into its 4 (or 2) quantized values,
 	// one signed byte each, first value in the low byte.
 	values [11][]uint32
+	// biased are the values plus 16, one byte each: indices of
+	// decoderTables.iqSmall.
+	biased [11][]uint32
+	// signed are the entries of spectral, with each codeword's count of
+	// sign bits (of the nonzero values of an unsigned codebook) in bits
+	// 29-31 of its leaves.
+	signed [11][]uint32
 }
 
 // spectralBook describes a spectral codebook.
@@ -122,6 +133,25 @@ func newCodebooks() *codebooks {
 			vals[idx] = packed
 		}
 		cb.values[i] = vals
+		cb.biased[i] = make([]uint32, len(vals))
+		for idx, v := range vals {
+			for d := range dim {
+				cb.biased[i][idx] |= uint32(int8(v>>(8*d))+16) << (8 * d)
+			}
+		}
+		cb.signed[i] = append([]uint32(nil), cb.spectral[i].entries...)
+		for k, e := range cb.signed[i] {
+			if e&huffLink != 0 || !bk.unsigned {
+				continue
+			}
+			nz := uint32(0)
+			for d := range dim {
+				if vals[e>>huffValueShift]>>(8*d)&0xFF != 0 {
+					nz++
+				}
+			}
+			cb.signed[i][k] = e | nz<<signShift
+		}
 	}
 	return cb
 }

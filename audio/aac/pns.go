@@ -7,12 +7,10 @@ import "math"
 // uses, so that noise bands come out as ffmpeg decodes them.
 const pnsSeed = 0x1f2e3d4c
 
-// random returns the next value of the decoder's noise generator, a 32-bit
-// linear congruential generator (Numerical Recipes' constants).
-func (d *Decoder) random() float32 {
-	d.noise = d.noise*1664525 + 1013904223
-	return float32(int32(d.noise))
-}
+// nextNoise returns the state after s of the decoder's noise generator, a
+// 32-bit linear congruential generator (Numerical Recipes' constants),
+// whose values are its states as signed integers.
+func nextNoise(s uint32) uint32 { return s*1664525 + 1013904223 }
 
 // fillNoise fills the channel's noise bands (perceptual noise
 // substitution, ISO/IEC 14496-3 subpart 4) with random lines scaled to the
@@ -37,11 +35,14 @@ func (d *Decoder) fillNoise(s *icStream) {
 				base := (win + w) * 128
 				band := s.spec[base+lo : base+hi]
 				energy := float32(0)
+				state := d.noise
 				for k := range band {
-					v := d.random()
+					state = nextNoise(state)
+					v := float32(int32(state))
 					band[k] = v
 					energy += v * v
 				}
+				d.noise = state
 				if energy == 0 {
 					continue
 				}
