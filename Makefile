@@ -42,6 +42,7 @@ $(BIN)/minio:
 test: tools
 	@if docker info >/dev/null 2>&1; then $(MAKE) --no-print-directory images; else echo "no Docker engine: integration tests will skip"; fi
 	MINIO_BIN=$(BIN)/minio $(GO) test $(TEST_FLAGS) ./...
+	$(GO) test -count=1 -tags purego ./whisper/kernel/ ./audio/mp3/ ./audio/aac/ ./pipeline/
 	@if docker info >/dev/null 2>&1; then scripts/compose-smoke.sh; else echo "no Docker engine: compose smoke test skipped"; fi
 
 # compose-smoke: docker-compose.yml + docker-compose.local.yml up, one job, down.
