@@ -78,46 +78,14 @@ func NewRescuer(js jetstream.JetStream, cfg Config, log *slog.Logger) *Rescuer {
 // Run handles advisories until ctx ends. Every worker may run one: each
 // advisory goes to one of them, and handling is idempotent.
 func (r *Rescuer) Run(ctx context.Context) error {
-	var cons jetstream.Consumer
-	for {
-		if cons == nil {
-			c, err := r.js.Consumer(ctx, r.cfg.ExhaustedStream(), exhaustedConsumer)
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				r.log.Warn("max-deliveries advisories: consumer unavailable", "err", err)
-				if sleep(ctx, 2*time.Second) != nil {
-					return ctx.Err()
-				}
-				continue
-			}
-			cons = c
-		}
-		msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
-		if ctx.Err() != nil {
-			if msg != nil {
-				msg.Nak()
-			}
-			return ctx.Err()
-		}
-		if errors.Is(err, jetstream.ErrNoMessages) || errors.Is(err, context.DeadlineExceeded) {
-			continue
-		}
-		if err != nil {
-			cons = nil
-			if sleep(ctx, time.Second) != nil {
-				return ctx.Err()
-			}
-			continue
-		}
+	return consume(ctx, r.js, r.cfg.ExhaustedStream(), exhaustedConsumer, "max-deliveries advisories", r.log, func(ctx context.Context, msg jetstream.Msg) {
 		if err := r.handle(ctx, msg.Data()); err != nil {
 			r.log.Warn("max-deliveries advisory not handled; will retry", "err", err)
 			msg.NakWithDelay(5 * time.Second)
-			continue
+			return
 		}
 		msg.Ack()
-	}
+	})
 }
 
 // handle moves the job an advisory names to the DLQ and deletes it from

@@ -209,41 +209,7 @@ func NewUploads(js jetstream.JetStream, q Config, c UploadsConfig, log *slog.Log
 // is derived from the upload, and a job with a result is not submitted
 // again).
 func (u *Uploads) Run(ctx context.Context) error {
-	var cons jetstream.Consumer
-	for {
-		if cons == nil {
-			c, err := u.js.Consumer(ctx, u.c.Stream, u.c.Consumer)
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				u.log.Warn("uploads: consumer unavailable", "stream", u.c.Stream, "err", err)
-				if sleep(ctx, 2*time.Second) != nil {
-					return ctx.Err()
-				}
-				continue
-			}
-			cons = c
-		}
-		msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
-		if ctx.Err() != nil {
-			if msg != nil {
-				msg.Nak()
-			}
-			return ctx.Err()
-		}
-		if errors.Is(err, jetstream.ErrNoMessages) || errors.Is(err, context.DeadlineExceeded) {
-			continue
-		}
-		if err != nil {
-			cons = nil
-			if sleep(ctx, time.Second) != nil {
-				return ctx.Err()
-			}
-			continue
-		}
-		u.handle(ctx, msg)
-	}
+	return consume(ctx, u.js, u.c.Stream, u.c.Consumer, "uploads", u.log, u.handle)
 }
 
 // handle settles one notification: ack when every record is handled,
