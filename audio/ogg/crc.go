@@ -24,3 +24,9 @@ func crcUpdate(c uint32, p []byte) uint32 {
 	}
 	return c
 }
+
+// Checksum is the CRC-32 of an Ogg page (RFC 3533: polynomial 0x04c11db7,
+// initial value and final XOR 0), computed over the whole page with its
+// checksum field zeroed: the value its header must carry. For writers of
+// Ogg pages (tests build long files with it).
+func Checksum(page []byte) uint32 { return crcUpdate(0, page) }

@@ -23,7 +23,7 @@ type opusClock struct {
 // the number of samples decoding it yields and how many of them to drop
 // from their start and from their end.
 func (c *opusClock) step(lead []byte, granule int64, lastPage bool) (samples, dropStart, dropEnd int) {
-	samples = opusPacketSamples(lead)
+	samples = opus.PacketSamples(lead)
 	c.pageDur += int64(samples)
 	dropStart = min(c.toSkip, samples)
 	c.toSkip -= dropStart
@@ -37,35 +37,6 @@ func (c *opusClock) step(lead []byte, granule int64, lastPage bool) (samples, dr
 		c.lastGranule, c.pageDur = granule, 0
 	}
 	return samples, dropStart, dropEnd
-}
-
-// opusPacketSamples is the duration of an Opus packet at 48 kHz from its
-// TOC byte and frame count (RFC 6716 section 3.1), 0 for a packet too
-// short to say.
-func opusPacketSamples(p []byte) int {
-	if len(p) == 0 {
-		return 0
-	}
-	config := int(p[0] >> 3)
-	var frame int // in 48 kHz samples
-	switch {
-	case config < 12: // SILK: 10, 20, 40, 60 ms
-		frame = [4]int{480, 960, 1920, 2880}[config&3]
-	case config < 16: // hybrid: 10, 20 ms
-		frame = [2]int{480, 960}[config&1]
-	default: // CELT: 2.5, 5, 10, 20 ms
-		frame = [4]int{120, 240, 480, 960}[config&3]
-	}
-	switch p[0] & 3 {
-	case 0:
-		return frame
-	case 1, 2:
-		return 2 * frame
-	}
-	if len(p) < 2 {
-		return 0
-	}
-	return int(p[1]&0x3f) * frame
 }
 
 // opusLink decodes one link of a chained Opus stream.

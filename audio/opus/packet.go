@@ -269,3 +269,24 @@ func parsePacket(data []byte, selfDelimited bool, p *parsedPacket) error {
 	p.length = pad + pos
 	return nil
 }
+
+// PacketSamples is the duration of an Opus packet at 48 kHz, from its TOC
+// byte and, for code 3, its frame count (RFC 6716 section 3.1), without
+// decoding it; 0 for a packet too short to say. Containers use it to place
+// packets in time (Ogg granules).
+func PacketSamples(p []byte) int {
+	if len(p) == 0 {
+		return 0
+	}
+	frame := tocFrameSamples(p[0])
+	switch p[0] & 3 {
+	case 0:
+		return frame
+	case 1, 2:
+		return 2 * frame
+	}
+	if len(p) < 2 {
+		return 0
+	}
+	return int(p[1]&0x3f) * frame
+}

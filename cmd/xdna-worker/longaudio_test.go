@@ -15,6 +15,7 @@ import (
 
 	"github.com/xdna-worker/xdna-worker/audio"
 	"github.com/xdna-worker/xdna-worker/audio/ogg"
+	"github.com/xdna-worker/xdna-worker/audio/opus"
 	"github.com/xdna-worker/xdna-worker/audio/vorbis"
 	"github.com/xdna-worker/xdna-worker/audio/wav"
 	"github.com/xdna-worker/xdna-worker/job"
@@ -139,7 +140,7 @@ func longVorbis(t *testing.T, seconds int) []byte {
 // packet's TOC byte gives.
 func longOpus(t *testing.T, seconds int) []byte {
 	serial, packets := oggPackets(t, readSeed(t, "long-seed.opus"))
-	return repageOgg(serial, packets[:2], packets[2:], int64(seconds)*48000, opusSamples)
+	return repageOgg(serial, packets[:2], packets[2:], int64(seconds)*48000, func(p []byte) int64 { return int64(opus.PacketSamples(p)) })
 }
 
 // oggPackets returns the serial number and the packets of an Ogg file of
@@ -234,56 +235,8 @@ func (w *oggWriter) page(flags byte, granule int64, packets [][]byte) {
 	w.out = append(w.out, byte(len(lacing)))
 	w.out = append(w.out, lacing...)
 	w.out = append(w.out, body...)
-	byteorder.LittleEndian.PutUint32(w.out[start+22:], oggCRC(w.out[start:]))
+	byteorder.LittleEndian.PutUint32(w.out[start+22:], ogg.Checksum(w.out[start:]))
 	w.seq++
-}
-
-// oggCRCTable is the table of Ogg's CRC-32: polynomial 0x04c11db7, not
-// reflected, initial value and final XOR 0.
-var oggCRCTable = func() (tab [256]uint32) {
-	for i := range tab {
-		r := uint32(i) << 24
-		for range 8 {
-			if r&0x80000000 != 0 {
-				r = r<<1 ^ 0x04c11db7
-			} else {
-				r <<= 1
-			}
-		}
-		tab[i] = r
-	}
-	return tab
-}()
-
-// oggCRC is the checksum of a page whose CRC field is zero.
-func oggCRC(page []byte) uint32 {
-	var c uint32
-	for _, b := range page {
-		c = c<<8 ^ oggCRCTable[byte(c>>24)^b]
-	}
-	return c
-}
-
-// opusSamples is the duration of an Opus packet in 48 kHz samples, from its
-// TOC byte and, for code 3, its frame count (RFC 6716, section 3.1).
-func opusSamples(p []byte) int64 {
-	config := p[0] >> 3
-	var frame int64
-	switch {
-	case config < 12: // SILK: 10, 20, 40, 60 ms
-		frame = [4]int64{480, 960, 1920, 2880}[config&3]
-	case config < 16: // Hybrid: 10, 20 ms
-		frame = [2]int64{480, 960}[config&1]
-	default: // CELT: 2.5, 5, 10, 20 ms
-		frame = [4]int64{120, 240, 480, 960}[config&3]
-	}
-	switch p[0] & 3 {
-	case 0:
-		return frame
-	case 1, 2:
-		return 2 * frame
-	}
-	return int64(p[1]&0x3F) * frame
 }
 
 // --- WebM (Matroska, RFC 9559) ---
@@ -370,7 +323,7 @@ func longWebM(t *testing.T, seconds int) []byte {
 	var total, cluster int64 // 48 kHz samples: so far, at the Cluster's start
 	for i := 0; ; i++ {
 		f := frames[i%len(frames)]
-		n := opusSamples(f[1:])
+		n := int64(opus.PacketSamples(f[1:]))
 		if total+n > limit {
 			break
 		}
