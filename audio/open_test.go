@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -33,12 +32,7 @@ var ffmpegOnly = map[string]Format{
 
 func open(t *testing.T, name string) *os.File {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
+	return audiotest.Open(t, filepath.Join("testdata", name))
 }
 
 func toneWAV(seconds float64) []byte {
@@ -49,20 +43,6 @@ func toneWAV(seconds float64) []byte {
 	}
 	wav.Write(&b, s, 16000)
 	return b.Bytes()
-}
-
-func drain(t *testing.T, d *Decoder) (frames int, err error) {
-	t.Helper()
-	for {
-		b, err := d.Next()
-		if errors.Is(err, io.EOF) {
-			return frames, nil
-		}
-		if err != nil {
-			return frames, err
-		}
-		frames += len(b[0])
-	}
 }
 
 func TestSniff(t *testing.T) {
@@ -134,7 +114,7 @@ func TestOpenSkipsID3BeforeAnyFormat(t *testing.T) {
 	if d.Format() != FormatWAV {
 		t.Fatalf("format %v", d.Format())
 	}
-	if n, err := drain(t, d); err != nil || n != 8000 {
+	if n, err := audiotest.Count(d); err != nil || n != 8000 {
 		t.Fatalf("%d frames, %v", n, err)
 	}
 }
@@ -184,7 +164,7 @@ func TestOpenWithFFmpeg(t *testing.T) {
 			if i := d.Info(); i.Codec != "ffmpeg" || i.SampleRate != 16000 {
 				t.Fatalf("info %+v, want ffmpeg's 16 kHz output", i)
 			}
-			n, err := drain(t, d)
+			n, err := audiotest.Count(d)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -208,7 +188,7 @@ func TestLyingWAVHeaderIsNotTrusted(t *testing.T) {
 	if d.Info().Frames != -1 {
 		t.Fatalf("Frames = %d from a header that claims more than the file", d.Info().Frames)
 	}
-	if _, err := drain(t, d); !errors.Is(err, pcm.ErrMalformed) {
+	if _, err := audiotest.Count(d); !errors.Is(err, pcm.ErrMalformed) {
 		t.Fatalf("decode: %v, want malformed (truncated)", err)
 	}
 }
@@ -230,13 +210,13 @@ func TestNextHandsOverToFFmpegBeforeAnySample(t *testing.T) {
 	f := open(t, "tone.aiff")
 	d := &Decoder{format: FormatAIFF, dec: unsupportedLater{}, ctx: context.Background(), r: f, opts: options{ffmpeg: &cfg}}
 	defer d.Close()
-	n, err := drain(t, d)
+	n, err := audiotest.Count(d)
 	if err != nil || n < 15900 {
 		t.Fatalf("%d samples, %v; want ffmpeg's decode", n, err)
 	}
 	// Without ffmpeg, the error stands.
 	d = &Decoder{format: FormatAIFF, dec: unsupportedLater{}, ctx: context.Background(), r: f}
-	if _, err := drain(t, d); !errors.Is(err, pcm.ErrUnsupported) {
+	if _, err := audiotest.Count(d); !errors.Is(err, pcm.ErrUnsupported) {
 		t.Fatalf("without ffmpeg: %v", err)
 	}
 }
@@ -256,17 +236,12 @@ func TestOpenEveryFixture(t *testing.T) {
 	for _, ref := range refs {
 		name := strings.TrimSuffix(strings.TrimSuffix(ref, ".s16le.gz"), ".s32le.gz")
 		t.Run(name, func(t *testing.T) {
-			f, err := os.Open(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			d, err := Open(context.Background(), f, 0)
+			d, err := Open(context.Background(), audiotest.Open(t, name), 0)
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
 			defer d.Close()
-			frames, err := drain(t, d)
+			frames, err := audiotest.Count(d)
 			if err != nil {
 				t.Fatalf("decode (%v): %v", d.Format(), err)
 			}
@@ -287,15 +262,10 @@ func TestUnrecognisedIsUnsupportedWithFFmpegToo(t *testing.T) {
 	if err := os.WriteFile(junk, bytes.Repeat([]byte("not audio at all "), 100), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(junk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := Open(context.Background(), f, 0, WithFFmpeg(cfg))
+	d, err := Open(context.Background(), audiotest.Open(t, junk), 0, WithFFmpeg(cfg))
 	if err == nil {
 		defer d.Close()
-		_, err = drain(t, d)
+		_, err = audiotest.Count(d)
 	}
 	if !errors.Is(err, pcm.ErrUnsupported) || !strings.Contains(err.Error(), "nor for ffmpeg") {
 		t.Fatalf("%v, want unsupported after ffmpeg tried", err)

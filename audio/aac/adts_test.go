@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"runtime"
+	"slices"
 	"testing"
 	"testing/iotest"
 
@@ -36,21 +36,9 @@ func frameEnds(tb testing.TB, data []byte) []int {
 	return ends
 }
 
+// sameOutput reports whether a and b hold the same samples.
 func sameOutput(a, b [][]float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for c := range a {
-		if len(a[c]) != len(b[c]) {
-			return false
-		}
-		for i := range a[c] {
-			if a[c][i] != b[c][i] {
-				return false
-			}
-		}
-	}
-	return true
+	return slices.EqualFunc(a, b, slices.Equal[[]float32])
 }
 
 // TestTruncated cuts a stream at every offset of its first frames and at
@@ -58,7 +46,7 @@ func sameOutput(a, b [][]float32) bool {
 // between frames a clean decode of the frames before it.
 func TestTruncated(t *testing.T) {
 	for _, name := range []string{"stereo44k-128k.aac", "surround24k.aac"} {
-		data := readFixture(t, name)
+		data := audiotest.ReadFixture(t, name)
 		ends := frameEnds(t, data)
 		boundary := map[int]int{}
 		for i, e := range ends {
@@ -89,7 +77,7 @@ func TestTruncated(t *testing.T) {
 // data.
 func TestCorrupted(t *testing.T) {
 	for _, name := range []string{"stereo48k-96k.aac", "mono8k-32k.aac", "stereo16k-pce.aac", "surround24k.aac", "stereo44k-is-ms.aac"} {
-		data := readFixture(t, name)
+		data := audiotest.ReadFixture(t, name)
 		ends := frameEnds(t, data)
 		data = data[:ends[2]]
 		for off := range data {
@@ -117,7 +105,7 @@ func TestCorrupted(t *testing.T) {
 
 // TestLyingHeaders gives headers that claim absurd sizes and counts.
 func TestLyingHeaders(t *testing.T) {
-	data := readFixture(t, "mono8k-32k.aac")
+	data := audiotest.ReadFixture(t, "mono8k-32k.aac")
 	first := frameEnds(t, data)[0]
 	setLength := func(p []byte, n int) {
 		p[3] = p[3]&^3 | byte(n>>11)
@@ -175,21 +163,19 @@ func TestLyingHeaders(t *testing.T) {
 		},
 	}
 	for name, make := range cases {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		_, err := decodeAll(make())
-		runtime.ReadMemStats(&after)
+		var err error
+		alloc := audiotest.Allocated(func() { _, err = decodeAll(make()) })
 		if !errors.Is(err, pcm.ErrMalformed) {
 			t.Errorf("%s: %v, want ErrMalformed", name, err)
 		}
-		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		if alloc > 4<<20 {
 			t.Errorf("%s: allocated %d bytes", name, alloc)
 		}
 	}
 }
 
 func TestUnsupported(t *testing.T) {
-	data := readFixture(t, "mono8k-32k.aac")
+	data := audiotest.ReadFixture(t, "mono8k-32k.aac")
 	first := frameEnds(t, data)[0]
 	var s testICS
 	s.globalGain, s.maxSFB = 100, 4
@@ -266,7 +252,7 @@ func TestUnsupported(t *testing.T) {
 // with CRC words, several blocks per frame (with and without CRC), MPEG-2
 // headers, an ID3v2 tag before and an ID3v1 tag after.
 func TestADTSVariants(t *testing.T) {
-	data := readFixture(t, "stereo44k-128k.aac")
+	data := audiotest.ReadFixture(t, "stereo44k-128k.aac")
 	want, err := decodeAll(data)
 	if err != nil {
 		t.Fatal(err)
@@ -324,7 +310,7 @@ func TestADTSVariants(t *testing.T) {
 // TestReaderErrors checks that the reader's own errors come through
 // wrapped, not as ErrMalformed.
 func TestReaderErrors(t *testing.T) {
-	data := readFixture(t, "mono16k-64k.aac")
+	data := audiotest.ReadFixture(t, "mono16k-64k.aac")
 	disk := errors.New("disk on fire")
 	for _, n := range []int{0, 3, 9, 100, 2000, len(data) - 1} {
 		r := io.MultiReader(bytes.NewReader(data[:n]), iotest.ErrReader(disk))
@@ -340,7 +326,7 @@ func TestReaderErrors(t *testing.T) {
 
 // TestNextAfterEnd checks that Next keeps returning its final result.
 func TestNextAfterEnd(t *testing.T) {
-	dec, err := NewADTSDecoder(bytes.NewReader(readFixture(t, "mono8k-32k.aac")))
+	dec, err := NewADTSDecoder(bytes.NewReader(audiotest.ReadFixture(t, "mono8k-32k.aac")))
 	if err != nil {
 		t.Fatal(err)
 	}

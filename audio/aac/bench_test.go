@@ -2,10 +2,10 @@ package aac
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"testing"
-	"time"
+
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
+	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
 // benchmarkADTS decodes a fixture b.N times and reports audio seconds
@@ -13,37 +13,9 @@ import (
 // the process's CPU time, per CPU second (audio-s/cpu-s), which a loaded
 // machine does not skew.
 func benchmarkADTS(b *testing.B, name string) {
-	data := readFixture(b, name)
-	var frames, rate int
-	b.ReportAllocs()
-	b.SetBytes(int64(len(data)))
-	cpu0, cpuOK := processCPU()
-	start := time.Now()
-	for b.Loop() {
-		dec, err := NewADTSDecoder(bytes.NewReader(data))
-		if err != nil {
-			b.Fatal(err)
-		}
-		rate = dec.Info().SampleRate
-		frames = 0
-		for {
-			blk, err := dec.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			frames += len(blk[0])
-		}
-	}
-	wall := time.Since(start)
-	cpu1, _ := processCPU()
-	audio := float64(frames) / float64(rate) * float64(b.N)
-	b.ReportMetric(audio/wall.Seconds(), "audio-s/s")
-	if cpuOK && cpu1 > cpu0 {
-		b.ReportMetric(audio/(cpu1-cpu0).Seconds(), "audio-s/cpu-s")
-	}
+	audiotest.BenchDecode(b, audiotest.ReadFixture(b, name), func(file []byte) (pcm.Decoder, error) {
+		return NewADTSDecoder(bytes.NewReader(file))
+	})
 }
 
 func BenchmarkDecodeADTSStereo44k128k(b *testing.B) { benchmarkADTS(b, "stereo44k-128k.aac") }

@@ -47,20 +47,10 @@ var fixtures = []fixture{
 	{"stereo44k-pns-ms.aac", 44100, pcm.LayoutStereo, pcm.LayoutStereo, common | toolNoise | toolMidSide},
 }
 
-// readFixture returns the bytes of testdata/name.
-func readFixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return data
-}
-
 func TestFixturesMatchFFmpeg(t *testing.T) {
 	for _, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {
-			dec, err := NewADTSDecoder(bytes.NewReader(readFixture(t, f.name)))
+			dec, err := NewADTSDecoder(bytes.NewReader(audiotest.ReadFixture(t, f.name)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +115,7 @@ func TestDecodeRawBlocks(t *testing.T) {
 		if f.name == "stereo16k-pce.aac" {
 			continue // its channels come from the in-band PCE
 		}
-		data := readFixture(t, f.name)
+		data := audiotest.ReadFixture(t, f.name)
 		blocks, h := splitADTS(t, data)
 		cfg, err := ParseConfig(asc(2, h.samplingIndex, 0, h.channelConfig, false, nil))
 		if err != nil {
@@ -244,7 +234,7 @@ func TestCraftedPulses(t *testing.T) {
 		}
 		return
 	}
-	if !bytes.Equal(readFixture(t, "pulses.aac"), data) {
+	if !bytes.Equal(audiotest.ReadFixture(t, "pulses.aac"), data) {
 		t.Fatal("testdata/pulses.aac is not the test encoder's stream: run testdata/make.sh")
 	}
 	dec, err := NewADTSDecoder(bytes.NewReader(data))

@@ -53,7 +53,7 @@ func TestPNSBandEnergy(t *testing.T) {
 		name     string
 		channels int
 	}{{"mono44k-pns.aac", 1}, {"stereo44k-pns-ms.aac", 2}} {
-		blocks, h := splitADTS(t, readFixture(t, f.name))
+		blocks, h := splitADTS(t, audiotest.ReadFixture(t, f.name))
 		dec, err := NewDecoder(adtsHeader{objectType: 2, samplingIndex: h.samplingIndex, channelConfig: h.channelConfig}.config())
 		if err != nil {
 			t.Fatal(err)

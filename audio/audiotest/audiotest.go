@@ -1,7 +1,10 @@
-// Package audiotest holds what the decoders' tests share: reading the
-// committed ffmpeg reference decodes, draining a decoder, comparing samples
-// the way the accuracy bar is stated (bit-exact, or SNR in dB), and the
-// location of the one source every test file is encoded from.
+// Package audiotest holds what the decoders' tests share: reading test
+// files and the committed ffmpeg reference decodes, draining a decoder or
+// counting its frames, comparing samples the way the accuracy bar is
+// stated (bit-exact, or SNR in dB), the location of the one source every
+// test file is encoded from, the checks the fuzz targets make of a
+// decoder's errors and blocks, measuring allocations, and the CPU time
+// and speed metrics the benchmarks report.
 package audiotest
 
 import (
@@ -12,6 +15,8 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -72,22 +77,89 @@ func ReadRef(tb testing.TB, path string, channels int) *Ref {
 	return r
 }
 
+// ReadFile returns the bytes of the file at path, failing tb if it cannot
+// be read.
+func ReadFile(tb testing.TB, path string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// Open opens the file at path for reading, failing tb if it cannot, and
+// closes it when the test or benchmark ends.
+func Open(tb testing.TB, path string) *os.File {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	return f
+}
+
+// ReadFixture returns the bytes of testdata/name, a test file of the
+// package under test, failing tb if it cannot be read.
+func ReadFixture(tb testing.TB, name string) []byte {
+	tb.Helper()
+	return ReadFile(tb, filepath.Join("testdata", name))
+}
+
+// Allocated returns the bytes of heap f allocates (runtime.MemStats'
+// TotalAlloc across the call, after a garbage collection), for tests that
+// bound what a decoder may allocate whatever its input claims.
+func Allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
 // Drain decodes dec to its end and returns its channels, planar.
 func Drain(dec pcm.Decoder) ([][]float32, error) {
 	out := make([][]float32, dec.Info().Channels())
-	for {
-		b, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
+	err := each(dec, func(b [][]float32) error {
 		if len(b) != len(out) {
-			return out, errors.New("audiotest: block has the wrong number of channels")
+			return errors.New("audiotest: block has the wrong number of channels")
 		}
 		for c := range b {
 			out[c] = append(out[c], b[c]...)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Count decodes dec to its end and returns the number of frames it
+// decoded, without keeping the samples (Drain keeps them). The error is
+// the one that ended the decode, nil at io.EOF.
+func Count(dec pcm.Decoder) (frames int, err error) {
+	err = each(dec, func(b [][]float32) error {
+		if len(b) > 0 {
+			frames += len(b[0])
+		}
+		return nil
+	})
+	return frames, err
+}
+
+// each calls f with every block of dec up to the end of the stream and
+// returns the error that ended it: nil at io.EOF, else Next's or f's.
+func each(dec pcm.Decoder, f func(b [][]float32) error) error {
+	for {
+		b, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err == nil {
+			err = f(b)
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
@@ -146,6 +218,30 @@ func SNR(ref, got []int32) float64 {
 		return math.Inf(1)
 	}
 	return 10 * math.Log10(s/n)
+}
+
+// CheckSNR compares decoded samples, planar, with the reference decode ref,
+// channel c with the reference's channel c: quantized to the reference's
+// width, each channel must reach minSNR dB (SNR), or tb has an error. It
+// logs the SNR and the largest difference (MaxDiff) of every channel and
+// returns the lowest SNR.
+func CheckSNR(tb testing.TB, ref *Ref, got [][]float32, minSNR float64) float64 {
+	tb.Helper()
+	if len(got) != ref.Channels {
+		tb.Fatalf("%d channels, the reference %d", len(got), ref.Channels)
+		return math.Inf(-1)
+	}
+	worst := math.Inf(1)
+	for c, q := range Quantize(got, ref.Bits) {
+		want := ref.Channel(c)
+		snr := SNR(want, q)
+		tb.Logf("channel %d: SNR %.1f dB, max diff %d", c, snr, MaxDiff(want, q))
+		if snr < minSNR || math.IsNaN(snr) {
+			tb.Errorf("channel %d: SNR %.1f dB, want ≥ %g", c, snr, minSNR)
+		}
+		worst = min(worst, snr)
+	}
+	return worst
 }
 
 // MaxDiff returns the largest |ref−got| over the common length.

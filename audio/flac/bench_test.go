@@ -2,49 +2,20 @@ package flac
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"os"
 	"testing"
-	"time"
+
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
+	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
 // benchDecode decodes a committed test file b.N times and reports audio
 // seconds decoded per wall-clock second, and per second of the process's
 // CPU time (steadier when other processes compete for the cores).
 func benchDecode(b *testing.B, path string) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	dec, err := NewDecoder(bytes.NewReader(data))
-	if err != nil {
-		b.Fatal(err)
-	}
-	seconds := float64(dec.Info().Frames) / float64(dec.Info().SampleRate)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	start, cpu := time.Now(), cpuTime()
-	for range b.N {
-		dec, err := NewDecoder(bytes.NewReader(data))
-		if err != nil {
-			b.Fatal(err)
-		}
-		for {
-			_, err := dec.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	b.ReportMetric(seconds*float64(b.N)/time.Since(start).Seconds(), "audio-s/s")
-	if c := cpuTime() - cpu; c > 0 {
-		b.ReportMetric(seconds*float64(b.N)/c.Seconds(), "audio-s/cpu-s")
-	}
+	audiotest.BenchDecode(b, audiotest.ReadFile(b, path), func(file []byte) (pcm.Decoder, error) {
+		return NewDecoder(bytes.NewReader(file))
+	})
 }
 
 // BenchmarkDecode44kStereo16 decodes 16-bit stereo at 44.1 kHz (LPC order

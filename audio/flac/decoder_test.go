@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,11 +24,7 @@ type probe struct {
 }
 
 func readProbes(t *testing.T) map[string]probe {
-	f, err := os.Open("testdata/ffprobe.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := audiotest.Open(t, "testdata/ffprobe.txt")
 	probes := map[string]probe{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -117,12 +112,7 @@ func TestFixturesMatchReference(t *testing.T) {
 				t.Fatalf("want one reference, have %v", refs)
 			}
 			ref := audiotest.ReadRef(t, refs[0], p.channels)
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			dec, err := NewDecoder(f)
+			dec, err := NewDecoder(audiotest.Open(t, path))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,22 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"testing"
+	"testing/iotest"
 
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
-
-func readFixture(t testing.TB, name string) []byte {
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
 
 // cutOffsets picks where to cut a file of n bytes whose frames start at
 // the given offsets: every byte of the first 300 (the headers), around
@@ -51,7 +43,7 @@ func TestTruncated(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*.flac")
 	for _, path := range files {
 		name := filepath.Base(path)
-		data := readFixture(t, name)
+		data := audiotest.ReadFixture(t, name)
 		frames := frameOffsets(t, data)
 		_, full, err := decodeBytes(t, data)
 		if err != nil {
@@ -94,7 +86,7 @@ func TestTruncated(t *testing.T) {
 // audio, but never panic or return other errors.
 func TestCorrupted(t *testing.T) {
 	for _, name := range []string{"s16-44k-stereo.flac", "s24-96k-stereo.flac", "id3v2.flac", "variable-blocksize.flac", "s32-16k-stereo.flac"} {
-		data := readFixture(t, name)
+		data := audiotest.ReadFixture(t, name)
 		frames := frameOffsets(t, data)
 		step := max(1, len(data)/400)
 		for off := 0; off < len(data); off += step {
@@ -111,16 +103,6 @@ func TestCorrupted(t *testing.T) {
 			}
 		}
 	}
-}
-
-// allocated returns the bytes f allocates.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 func TestLyingHeaders(t *testing.T) {
@@ -186,7 +168,7 @@ func TestLyingHeaders(t *testing.T) {
 	}
 	for _, tc := range cases {
 		var err error
-		a := allocated(func() { _, _, err = decodeBytes(t, tc.data) })
+		a := audiotest.Allocated(func() { _, _, err = decodeBytes(t, tc.data) })
 		switch {
 		case tc.ok && err != nil:
 			t.Errorf("%s: %v", tc.name, err)
@@ -218,26 +200,11 @@ func outputBytes(data []byte) uint64 {
 	return n * 8 * 2 // float32 and int32, doubled by append's growth
 }
 
-// failingReader returns its bytes, then err.
-type failingReader struct {
-	data []byte
-	err  error
-}
-
-func (r *failingReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, r.err
-	}
-	n := copy(p, r.data)
-	r.data = r.data[n:]
-	return n, nil
-}
-
 func TestReaderErrorsPassThrough(t *testing.T) {
 	disk := errors.New("disk on fire")
-	data := readFixture(t, "id3v2.flac")
+	data := audiotest.ReadFixture(t, "id3v2.flac")
 	for _, n := range []int{0, 5, 12, 60, 200, len(data) / 2, len(data) - 1} {
-		dec, err := NewDecoder(&failingReader{data: data[:n], err: disk})
+		dec, err := NewDecoder(io.MultiReader(bytes.NewReader(data[:n]), iotest.ErrReader(disk)))
 		if err == nil {
 			_, err = decodeAll(t, dec)
 		}
@@ -258,7 +225,7 @@ func (stuckReader) Read([]byte) (int, error) { return 0, nil }
 
 // TestOneByteReads feeds a fixture one byte per Read.
 func TestOneByteReads(t *testing.T) {
-	data := readFixture(t, "s16-44k-stereo.flac")
+	data := audiotest.ReadFixture(t, "s16-44k-stereo.flac")
 	_, want, err := decodeBytes(t, data)
 	if err != nil {
 		t.Fatal(err)
@@ -290,7 +257,7 @@ func (r *oneByteReader) Read(p []byte) (int, error) {
 }
 
 func TestTrailingData(t *testing.T) {
-	data := readFixture(t, "u8-8k-mono.flac") // STREAMINFO declares its total
+	data := audiotest.ReadFixture(t, "u8-8k-mono.flac") // STREAMINFO declares its total
 	id3v1 := append([]byte("TAG"), make([]byte, 125)...)
 	noTotal := func(b []byte) []byte {
 		b = append([]byte(nil), b...)
@@ -423,7 +390,7 @@ func TestUnaryLimit(t *testing.T) {
 }
 
 func TestSamplesBeforeNext(t *testing.T) {
-	dec, err := NewDecoder(bytes.NewReader(readFixture(t, "u8-8k-mono.flac")))
+	dec, err := NewDecoder(bytes.NewReader(audiotest.ReadFixture(t, "u8-8k-mono.flac")))
 	if err != nil {
 		t.Fatal(err)
 	}

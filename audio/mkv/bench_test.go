@@ -2,38 +2,20 @@ package mkv
 
 import (
 	"bytes"
-	"io"
 	"testing"
 	"time"
+
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
+	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
 // benchDecode decodes the fixture name b.N times and reports audio seconds
-// decoded per wall-clock second.
+// decoded per wall-clock second (audio-s/s) and per second of the
+// process's CPU time (audio-s/cpu-s).
 func benchDecode(b *testing.B, name string) {
-	data := readFixture(b, name)
-	frames, rate := 0, 0
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		dec, err := NewDecoder(bytes.NewReader(data))
-		if err != nil {
-			b.Fatal(err)
-		}
-		rate, frames = dec.Info().SampleRate, 0
-		for {
-			blk, err := dec.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			frames += len(blk[0])
-		}
-	}
-	elapsed := time.Since(start).Seconds()
-	b.ReportMetric(float64(frames)/float64(rate)*float64(b.N)/elapsed, "audio-s/s")
+	audiotest.BenchDecode(b, audiotest.ReadFixture(b, name), func(file []byte) (pcm.Decoder, error) {
+		return NewDecoder(bytes.NewReader(file))
+	})
 }
 
 // BenchmarkDecodeOpusWebM: WebM, Opus 32 kbit/s mono, 1 s.
@@ -49,24 +31,22 @@ func BenchmarkDecodeVorbisWebM(b *testing.B) { benchDecode(b, "vorbis_stereo.web
 func BenchmarkDecodeLiveWebM(b *testing.B) { benchDecode(b, "live.webm") }
 
 // BenchmarkDemux extracts the packets of opus_mono.webm without decoding
-// them: the demuxer's own cost, in audio seconds per second.
+// them: the demuxer's own cost, in audio seconds per second (of wall and
+// of CPU time).
 func BenchmarkDemux(b *testing.B) {
-	data := readFixture(b, "opus_mono.webm")
+	data := audiotest.ReadFixture(b, "opus_mono.webm")
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu := time.Now(), audiotest.CPUTime()
 	for range b.N {
 		d, err := newDecoder(bytes.NewReader(data), openNull)
 		if err != nil {
 			b.Fatal(err)
 		}
-		for {
-			if _, err := d.Next(); err == io.EOF {
-				break
-			} else if err != nil {
-				b.Fatal(err)
-			}
+		if _, err := audiotest.Count(d); err != nil {
+			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(1.0*float64(b.N)/time.Since(start).Seconds(), "audio-s/s")
+	wall, cpu := time.Since(start), audiotest.CPUTime()-cpu
+	audiotest.ReportSpeed(b, 1.0*float64(b.N), wall, cpu)
 }

@@ -19,7 +19,7 @@ const minSNR = 60
 func TestDecodeFixtures(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			dec, err := NewDecoder(bytes.NewReader(readFixture(t, fx.name)))
+			dec, err := NewDecoder(bytes.NewReader(audiotest.ReadFixture(t, fx.name)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -39,14 +39,7 @@ func TestDecodeFixtures(t *testing.T) {
 			if len(got[0]) != ref.Frames() {
 				t.Fatalf("%d frames, ffmpeg %d", len(got[0]), ref.Frames())
 			}
-			q := audiotest.Quantize(got, 16)
-			for c := range fx.channels {
-				snr := audiotest.SNR(ref.Channel(c), q[c])
-				t.Logf("channel %d: SNR %.1f dB, max difference %d", c, snr, audiotest.MaxDiff(ref.Channel(c), q[c]))
-				if snr < minSNR {
-					t.Errorf("channel %d: SNR %.1f dB, want at least %d", c, snr, minSNR)
-				}
-			}
+			audiotest.CheckSNR(t, ref, got, minSNR)
 		})
 	}
 }
@@ -54,7 +47,7 @@ func TestDecodeFixtures(t *testing.T) {
 // TestLacedDecode decodes opus_mono.webm's packets laced in every mode and
 // checks the audio is the same, sample for sample, as the unlaced file's.
 func TestLacedDecode(t *testing.T) {
-	b := readFixture(t, "opus_mono.webm")
+	b := audiotest.ReadFixture(t, "opus_mono.webm")
 	want := decodeFloats(t, b)
 	pkts, tr, seg, err := demuxFile(b)
 	if err != nil {

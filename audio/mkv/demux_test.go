@@ -5,10 +5,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 )
 
 // fixtures are the files testdata/make.sh makes, with what the tests know
@@ -25,16 +26,6 @@ var fixtures = []struct {
 	{"vorbis_stereo.webm", "webm/vorbis", 22050, 2, 1},
 	{"live.webm", "webm/opus", 48000, 1, 1},
 	{"video.webm", "webm/opus", 48000, 1, 2},
-}
-
-// readFixture returns the bytes of testdata/name.
-func readFixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
 }
 
 // demuxed is a packet as the tests keep it.
@@ -83,11 +74,7 @@ type ffprobePacket struct{ pts, size int64 }
 
 func readPackets(t *testing.T, name string) []ffprobePacket {
 	t.Helper()
-	f, err := os.Open("testdata/" + name + ".packets")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := audiotest.Open(t, "testdata/"+name+".packets")
 	var out []ffprobePacket
 	s := bufio.NewScanner(f)
 	for s.Scan() {
@@ -112,7 +99,7 @@ func readPackets(t *testing.T, name string) []ffprobePacket {
 func TestPacketsMatchFFprobe(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			got, tr, seg, err := demuxFile(readFixture(t, fx.name))
+			got, tr, seg, err := demuxFile(audiotest.ReadFixture(t, fx.name))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +122,7 @@ func TestPacketsMatchFFprobe(t *testing.T) {
 
 // TestTrackFields checks what the demuxer reads of the fixtures' tracks.
 func TestTrackFields(t *testing.T) {
-	_, tr, seg, err := demuxFile(readFixture(t, "opus_mono.webm"))
+	_, tr, seg, err := demuxFile(audiotest.ReadFixture(t, "opus_mono.webm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +133,7 @@ func TestTrackFields(t *testing.T) {
 		tr.sampleRate != 48000 || tr.channels != 1 || len(tr.codecPrivate) != 19 || tr.encoded {
 		t.Errorf("track: %+v", tr)
 	}
-	_, tr, seg, err = demuxFile(readFixture(t, "live.webm"))
+	_, tr, seg, err = demuxFile(audiotest.ReadFixture(t, "live.webm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +143,7 @@ func TestTrackFields(t *testing.T) {
 	if tr.sampleRate != 16000 {
 		t.Errorf("live.webm: SamplingFrequency %v, want the 16 kHz of the recording", tr.sampleRate)
 	}
-	_, tr, _, err = demuxFile(readFixture(t, "vorbis_stereo.webm"))
+	_, tr, _, err = demuxFile(audiotest.ReadFixture(t, "vorbis_stereo.webm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +157,7 @@ func TestTrackFields(t *testing.T) {
 // TestUnknownSizeMatchesKnown rewrites every Cluster of opus_mono.webm to
 // unknown size (and the Segment) and checks the packets do not change.
 func TestUnknownSizeMatchesKnown(t *testing.T) {
-	b := readFixture(t, "opus_mono.webm")
+	b := audiotest.ReadFixture(t, "opus_mono.webm")
 	want, _, _, err := demuxFile(b)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
@@ -225,7 +226,7 @@ func TestStuckReader(t *testing.T) {
 // TestStartsAtCurrentPosition checks that the file is read from the
 // reader's position when NewDecoder is called, not from 0.
 func TestStartsAtCurrentPosition(t *testing.T) {
-	b := readFixture(t, "live.webm")
+	b := audiotest.ReadFixture(t, "live.webm")
 	r := bytes.NewReader(append([]byte("some prefix"), b...))
 	r.Seek(int64(len("some prefix")), io.SeekStart)
 	dec, err := NewDecoder(r)

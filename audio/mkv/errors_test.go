@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
@@ -128,7 +128,7 @@ func cutPoints(t *testing.T, b []byte) (cuts map[int]bool, tracksEnd int) {
 func TestTruncatedFiles(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			b := readFixture(t, fx.name)
+			b := audiotest.ReadFixture(t, fx.name)
 			full, _, _, err := demuxFile(b)
 			if err != nil {
 				t.Fatal(err)
@@ -203,7 +203,7 @@ func TestCorruptedFiles(t *testing.T) {
 	patterns := []byte{0xFF, 0x80, 0x01, 0x7F}
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			b := readFixture(t, fx.name)
+			b := audiotest.ReadFixture(t, fx.name)
 			c := make([]byte, len(b))
 			step := max(1, len(b)/realCorruptions)
 			for off := range len(b) {
@@ -228,16 +228,6 @@ func TestCorruptedFiles(t *testing.T) {
 			}
 		})
 	}
-}
-
-// allocDuring returns the bytes allocated while f runs.
-func allocDuring(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 // TestLyingHeaders gives sizes and counts that the file cannot hold: each
@@ -277,7 +267,7 @@ func TestLyingHeaders(t *testing.T) {
 	for name, b := range cases {
 		t.Run(name, func(t *testing.T) {
 			var err error
-			alloc := allocDuring(func() { _, err = decodeAll(t, b, openRamp(0)) })
+			alloc := audiotest.Allocated(func() { _, err = decodeAll(t, b, openRamp(0)) })
 			if !errors.Is(err, pcm.ErrMalformed) {
 				t.Fatalf("%v, want ErrMalformed", err)
 			}
@@ -379,7 +369,7 @@ func TestUnsupported(t *testing.T) {
 			}
 			var err error
 			file := []byte(c.file)
-			alloc := allocDuring(func() { _, err = decodeAll(t, file, open) })
+			alloc := audiotest.Allocated(func() { _, err = decodeAll(t, file, open) })
 			if !errors.Is(err, pcm.ErrUnsupported) {
 				t.Fatalf("%v, want ErrUnsupported", err)
 			}
@@ -473,7 +463,7 @@ func (e *errReader) Seek(off int64, whence int) (int64, error) { return e.r.Seek
 // not as malformed audio, wherever they happen before the Cues (which are
 // skipped by seeking, unread).
 func TestReaderErrors(t *testing.T) {
-	b := readFixture(t, "opus_mono.webm")
+	b := audiotest.ReadFixture(t, "opus_mono.webm")
 	cues := bytes.LastIndex(b, idBytes(idCues))
 	for n := int64(0); n < int64(cues); n += 13 {
 		d, err := newDecoder(&errReader{bytes.NewReader(b), n}, openNull)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 )
 
 // lacedCopy rebuilds a demuxed file with its packets laced: groups of up to
@@ -36,7 +38,7 @@ func lacedCopy(pkts []demuxed, tr *track, docType string, mode, n int) []byte {
 // checks the demuxer gets the same packets back (TestLacedDecode checks the
 // decoded audio is the same too).
 func TestLacedBlocks(t *testing.T) {
-	want, tr, seg, err := demuxFile(readFixture(t, "opus_mono.webm"))
+	want, tr, seg, err := demuxFile(audiotest.ReadFixture(t, "opus_mono.webm"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
@@ -230,16 +231,9 @@ func TestEmptyFramesDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for {
-		blk, err := d.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		n += len(blk[0])
+	n, err := audiotest.Count(d)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if n != 3*960 {
 		t.Errorf("%d samples, want %d", n, 3*960)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
@@ -25,7 +26,7 @@ func TestAdversarialJunk(t *testing.T) {
 		"APEv2":              []byte("APETAGEX"),
 		"ID3v1":              []byte("TAG"),
 	}
-	stream := readFixture(t, "notag_32k_stereo.mp3")
+	stream := audiotest.ReadFixture(t, "notag_32k_stereo.mp3")
 	for name, p := range patterns {
 		junk := bytes.Repeat(p, 100000/len(p))
 		for _, prefix := range [][]byte{nil, stream} {

@@ -2,8 +2,6 @@ package mp3
 
 import (
 	"bytes"
-	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -49,19 +47,10 @@ var fixtures = []fixture{
 	{"xing_short_count_44k.mp3", 44100, pcm.LayoutStereo, 10*1152 - 576 - 612},
 }
 
-func readFixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
 func TestFixturesMatchFFmpeg(t *testing.T) {
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
-			dec, err := NewDecoder(bytes.NewReader(readFixture(t, fx.name)))
+			dec, err := NewDecoder(bytes.NewReader(audiotest.ReadFixture(t, fx.name)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,14 +66,9 @@ func TestFixturesMatchFFmpeg(t *testing.T) {
 			if len(got[0]) != ref.Frames() {
 				t.Errorf("%d frames, ffmpeg %d", len(got[0]), ref.Frames())
 			}
-			q := audiotest.Quantize(got, 16)
-			for c := range q {
-				snr := audiotest.SNR(ref.Channel(c), q[c])
-				t.Logf("channel %d: SNR %.1f dB, max diff %d", c, snr, audiotest.MaxDiff(ref.Channel(c), q[c]))
-				if snr < minSNR || math.IsNaN(snr) {
-					t.Errorf("channel %d: SNR %.1f dB < %d", c, snr, minSNR)
-				}
-				if d := audiotest.MaxDiff(ref.Channel(c), q[c]); d > maxDiff {
+			audiotest.CheckSNR(t, ref, got, minSNR)
+			for c, q := range audiotest.Quantize(got, 16) {
+				if d := audiotest.MaxDiff(ref.Channel(c), q); d > maxDiff {
 					t.Errorf("channel %d: a sample differs by %d from ffmpeg's", c, d)
 				}
 			}

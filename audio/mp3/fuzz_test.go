@@ -2,10 +2,9 @@ package mp3
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"testing"
 
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
@@ -18,10 +17,7 @@ import (
 func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dec, err := NewDecoder(bytes.NewReader(data))
-		if err != nil {
-			if !errors.Is(err, pcm.ErrMalformed) && !errors.Is(err, pcm.ErrUnsupported) {
-				t.Fatalf("NewDecoder: %v", err)
-			}
+		if !audiotest.Accepted(t, err) {
 			return
 		}
 		info := dec.Info()
@@ -30,24 +26,11 @@ func FuzzDecode(f *testing.F) {
 		}
 		total := 0
 		for {
-			b, err := dec.Next()
-			if errors.Is(err, io.EOF) {
+			b, ok := audiotest.FuzzNext(t, dec, pcm.ErrMalformed)
+			if !ok {
 				return
 			}
-			if err != nil {
-				if !errors.Is(err, pcm.ErrMalformed) {
-					t.Fatalf("Next: %v", err)
-				}
-				return
-			}
-			if len(b) != info.Channels() {
-				t.Fatalf("block of %d channels", len(b))
-			}
-			for _, c := range b {
-				if len(c) != len(b[0]) || len(c) > maxFrameSamples {
-					t.Fatalf("block lengths %d and %d", len(b[0]), len(c))
-				}
-			}
+			audiotest.CheckBlock(t, b, info.Channels(), maxFrameSamples)
 			// Each frame takes at least 24 bytes of input.
 			if total += len(b[0]); total > (len(data)/24+1)*maxFrameSamples {
 				t.Fatalf("%d samples from %d bytes", total, len(data))

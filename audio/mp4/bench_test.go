@@ -2,52 +2,20 @@ package mp4
 
 import (
 	"bytes"
-	"errors"
 	"io"
-	"os"
 	"testing"
+
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
+	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
-// benchmarkDecode decodes a fixture b.N times and reports audio seconds
-// decoded per wall-clock second.
+// benchmarkDecode decodes a fixture b.N times, with the decoder open
+// makes, and reports audio seconds decoded per wall-clock second
+// (audio-s/s) and per second of the process's CPU time (audio-s/cpu-s).
 func benchmarkDecode(b *testing.B, name string, open func(io.ReadSeeker) (*Decoder, error)) {
-	data, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		b.Fatal(err)
-	}
-	frames := 0
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	for range b.N {
-		dec, err := open(bytes.NewReader(data))
-		if err != nil {
-			b.Fatal(err)
-		}
-		frames = 0
-		for {
-			blk, err := dec.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			frames += len(blk[0])
-		}
-		if b.N == 1 {
-			b.Logf("%d frames at %d Hz", frames, dec.Info().SampleRate)
-		}
-	}
-	seconds := float64(frames) / float64(mustRate(b, data, open))
-	b.ReportMetric(seconds*float64(b.N)/b.Elapsed().Seconds(), "audio-s/s")
-}
-
-func mustRate(b *testing.B, data []byte, open func(io.ReadSeeker) (*Decoder, error)) int {
-	dec, err := open(bytes.NewReader(data))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return dec.Info().SampleRate
+	audiotest.BenchDecode(b, audiotest.ReadFixture(b, name), func(file []byte) (pcm.Decoder, error) {
+		return open(bytes.NewReader(file))
+	})
 }
 
 // BenchmarkDecodeM4A demuxes and decodes 0.5 s of 64 kbps stereo AAC at

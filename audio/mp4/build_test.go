@@ -2,8 +2,9 @@ package mp4
 
 import (
 	"encoding/binary"
-	"os"
 	"testing"
+
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 )
 
 // This file writes MP4 files for the tests: the access units of a fixture
@@ -406,10 +407,7 @@ func (s *spec) fragmentBoxes(off int64, seq int, ps [][]byte, first int) []byte 
 // the base of built files.
 func fixtureSpec(t testing.TB, name string) spec {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := audiotest.ReadFixture(t, name)
 	d, ps, err := demuxAll(b, 1<<20)
 	if err != nil {
 		t.Fatal(err)

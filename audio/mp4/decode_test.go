@@ -1,7 +1,6 @@
 package mp4
 
 import (
-	"os"
 	"testing"
 
 	"github.com/xdna-worker/xdna-worker/audio/audiotest"
@@ -19,12 +18,7 @@ func TestDecodeMatchesFFmpeg(t *testing.T) {
 	for _, f := range decodable {
 		t.Run(f.name, func(t *testing.T) {
 			ref := audiotest.ReadRef(t, "testdata/"+f.name+".s16le.gz", len(f.layout))
-			file, err := os.Open("testdata/" + f.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer file.Close()
-			dec, err := NewDecoder(file)
+			dec, err := NewDecoder(audiotest.Open(t, "testdata/"+f.name))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,14 +40,7 @@ func TestDecodeMatchesFFmpeg(t *testing.T) {
 			if len(out[0]) != ref.Frames() {
 				t.Fatalf("%d frames, ffmpeg %d", len(out[0]), ref.Frames())
 			}
-			q := audiotest.Quantize(out, 16)
-			for c := range q {
-				snr := audiotest.SNR(ref.Channel(c), q[c])
-				t.Logf("channel %d: SNR %.1f dB, max diff %d", c, snr, audiotest.MaxDiff(ref.Channel(c), q[c]))
-				if snr < minSNR {
-					t.Errorf("channel %d: SNR %.1f dB, want ≥ %d", c, snr, minSNR)
-				}
-			}
+			audiotest.CheckSNR(t, ref, out, minSNR)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package mp4
 
 import (
-	"os"
 	"testing"
 
 	"github.com/xdna-worker/xdna-worker/audio/audiotest"
@@ -40,12 +39,7 @@ func TestFramesMatchFFmpeg(t *testing.T) {
 	for _, f := range decodable {
 		t.Run(f.name, func(t *testing.T) {
 			ref := audiotest.ReadRef(t, "testdata/"+f.name+".s16le.gz", len(f.layout))
-			file, err := os.Open("testdata/" + f.name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer file.Close()
-			dec, err := newDecoder(file, openSilence)
+			dec, err := newDecoder(audiotest.Open(t, "testdata/"+f.name), openSilence)
 			if err != nil {
 				t.Fatal(err)
 			}

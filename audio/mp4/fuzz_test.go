@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
@@ -63,19 +64,11 @@ func FuzzDecoder(f *testing.F) {
 		}
 		frames := 0
 		for frames < fuzzMaxFrames {
-			blk, err := dec.Next()
-			if err != nil {
-				checkFuzzError(t, err)
+			blk, ok := audiotest.FuzzNext(t, dec, pcm.ErrMalformed, pcm.ErrUnsupported)
+			if !ok {
 				return
 			}
-			if len(blk) != info.Channels() {
-				t.Fatalf("block of %d channels, Info says %d", len(blk), info.Channels())
-			}
-			for _, c := range blk {
-				if len(c) != len(blk[0]) || len(c) > pcm.MaxBlockFrames {
-					t.Fatalf("ragged or oversized block")
-				}
-			}
+			audiotest.CheckBlock(t, blk, info.Channels(), pcm.MaxBlockFrames)
 			frames += len(blk[0])
 		}
 	})

@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 )
 
 // packet is one access unit as ffprobe lists it in a .packets file.
@@ -24,11 +25,7 @@ type packet struct {
 // readPackets reads a .packets file written by testdata/make.sh.
 func readPackets(t *testing.T, path string) []packet {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := audiotest.Open(t, path)
 	var ps []packet
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -103,10 +100,7 @@ func TestPacketsMatchFFprobe(t *testing.T) {
 	for _, f := range decodable {
 		t.Run(f.name, func(t *testing.T) {
 			want := readPackets(t, "testdata/"+f.name+".packets")
-			b, err := os.ReadFile("testdata/" + f.name)
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := audiotest.ReadFixture(t, f.name)
 			d, got, err := demuxAll(b, 1<<20)
 			if err != nil {
 				t.Fatal(err)

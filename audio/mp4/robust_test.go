@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"runtime"
+	"slices"
 	"testing"
 
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
@@ -51,20 +51,9 @@ func decodeCapped(b []byte, max int) ([][]float32, error) {
 
 // isPrefix reports whether every channel of a starts channel c of b.
 func isPrefix(a, b [][]float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for c := range a {
-		if len(a[c]) > len(b[c]) {
-			return false
-		}
-		for i := range a[c] {
-			if a[c][i] != b[c][i] {
-				return false
-			}
-		}
-	}
-	return true
+	return slices.EqualFunc(a, b, func(x, y []float32) bool {
+		return len(x) <= len(y) && slices.Equal(x, y[:len(x)])
+	})
 }
 
 // TestTruncated cuts every fixture at many offsets. Each cut must give an
@@ -74,10 +63,7 @@ func isPrefix(a, b [][]float32) bool {
 func TestTruncated(t *testing.T) {
 	for _, f := range decodable {
 		t.Run(f.name, func(t *testing.T) {
-			b, err := os.ReadFile("testdata/" + f.name)
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := audiotest.ReadFixture(t, f.name)
 			whole, err := decodeCapped(b, maxTestFrames)
 			if err != nil {
 				t.Fatal(err)
@@ -110,10 +96,7 @@ func TestTruncated(t *testing.T) {
 func TestCorrupted(t *testing.T) {
 	for _, f := range decodable {
 		t.Run(f.name, func(t *testing.T) {
-			b, err := os.ReadFile("testdata/" + f.name)
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := audiotest.ReadFixture(t, f.name)
 			n := 200
 			if testing.Short() || raceEnabled {
 				n = 40
@@ -207,13 +190,10 @@ func TestLyingHeaders(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			_, err := decodeCapped(c.file, maxTestFrames)
-			runtime.ReadMemStats(&after)
+			var err error
+			n := audiotest.Allocated(func() { _, err = decodeCapped(c.file, maxTestFrames) })
 			wantMalformed(t, err)
-			if n := after.TotalAlloc - before.TotalAlloc; n > maxDecoderAlloc {
+			if n > maxDecoderAlloc {
 				t.Errorf("allocated %d bytes, more than %d", n, maxDecoderAlloc)
 			}
 		})
@@ -237,30 +217,24 @@ func TestLongFileBoundedMemory(t *testing.T) {
 		s.packets[i] = []byte{byte(i)}
 	}
 	b := build(s)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	dec, err := newDecoder(bytes.NewReader(b), openSilence)
+	var (
+		dec    *Decoder
+		frames int
+		err    error
+	)
+	alloc := audiotest.Allocated(func() {
+		if dec, err = newDecoder(bytes.NewReader(b), openSilence); err == nil {
+			frames, err = audiotest.Count(dec)
+		}
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	frames := 0
-	for {
-		blk, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		frames += len(blk[0])
-	}
-	runtime.ReadMemStats(&after)
-	t.Logf("decoding %d access units allocated %d bytes", n, after.TotalAlloc-before.TotalAlloc)
+	t.Logf("decoding %d access units allocated %d bytes", n, alloc)
 	if frames != n*1024 || dec.Info().Frames != n*1024 {
 		t.Errorf("%d frames (Info %d), want %d", frames, dec.Info().Frames, n*1024)
 	}
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 256<<10 {
+	if alloc > 256<<10 {
 		t.Errorf("decoding %d access units allocated %d bytes", n, alloc)
 	}
 }
@@ -288,10 +262,7 @@ func (f *failingReader) Seek(off int64, whence int) (int64, error) { return f.r.
 // TestReaderErrorsPassThrough checks that errors of the reader come back
 // wrapped, not as ErrMalformed, wherever they happen.
 func TestReaderErrorsPassThrough(t *testing.T) {
-	b, err := os.ReadFile("testdata/aac-mono16k.m4a")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := audiotest.ReadFixture(t, "aac-mono16k.m4a")
 	for limit := int64(0); limit < int64(len(b)); limit += 97 {
 		dec, err := NewDecoder(&failingReader{r: bytes.NewReader(b), limit: limit})
 		for err == nil {
@@ -318,12 +289,7 @@ func TestUnsupported(t *testing.T) {
 		{"unsupported-pcm.mov", "PCM"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
-			f, err := os.Open("testdata/" + c.file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			_, err = NewDecoder(f)
+			_, err := NewDecoder(audiotest.Open(t, "testdata/"+c.file))
 			wantUnsupported(t, err, c.what)
 		})
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,15 +30,6 @@ var containerFixtures = []struct {
 	{"one-page.ogg", 8000, 1, 2304},
 }
 
-func readFile(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // decode decodes a whole file from memory.
 func decode(data []byte) (pcm.Info, [][]float32, error) {
 	dec, err := NewDecoder(bytes.NewReader(data))
@@ -54,7 +44,7 @@ func TestContainerFixturesMatchFFmpeg(t *testing.T) {
 	for _, fx := range containerFixtures {
 		t.Run(fx.name, func(t *testing.T) {
 			path := filepath.Join("testdata", fx.name)
-			info, got, err := decode(readFile(t, path))
+			info, got, err := decode(audiotest.ReadFile(t, path))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,14 +58,7 @@ func TestContainerFixturesMatchFFmpeg(t *testing.T) {
 			if info.Frames >= 0 && info.Frames != int64(len(got[0])) {
 				t.Errorf("Info.Frames %d, decoded %d", info.Frames, len(got[0]))
 			}
-			q := audiotest.Quantize(got, 16)
-			for c := range fx.channels {
-				snr := audiotest.SNR(ref.Channel(c), q[c])
-				t.Logf("channel %d: SNR %.1f dB", c, snr)
-				if snr < minSNR {
-					t.Errorf("channel %d: SNR %.1f dB, want ≥ %d", c, snr, minSNR)
-				}
-			}
+			audiotest.CheckSNR(t, ref, got, minSNR)
 		})
 	}
 }
@@ -86,7 +69,7 @@ func TestFramesMatchOutput(t *testing.T) {
 	files, _ := filepath.Glob("../vorbis/testdata/q*.ogg")
 	files = append(files, "testdata/with-video.ogg", "testdata/big-comment.ogg", "testdata/one-page.ogg")
 	for _, f := range files {
-		info, got, err := decode(readFile(t, f))
+		info, got, err := decode(audiotest.ReadFile(t, f))
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
@@ -126,7 +109,7 @@ func rewritePages(t testing.TB, data []byte, f func(h *pageHeader, page []byte) 
 // relative to the page before. Checked against ffmpeg 5.1 by hand with the
 // granules shifted both ways; here, the output stays the unshifted one's.
 func TestGranuleOffset(t *testing.T) {
-	data := readFile(t, "../vorbis/testdata/q5-44k-stereo.ogg")
+	data := audiotest.ReadFile(t, "../vorbis/testdata/q5-44k-stereo.ogg")
 	_, want, err := decode(data)
 	if err != nil {
 		t.Fatal(err)
@@ -149,11 +132,11 @@ func TestGranuleOffset(t *testing.T) {
 }
 
 func TestUnsupportedStreams(t *testing.T) {
-	if _, err := NewDecoder(bytes.NewReader(readFile(t, "testdata/flac.oga"))); !errors.Is(err, pcm.ErrUnsupported) || !strings.Contains(err.Error(), "FLAC") {
+	if _, err := NewDecoder(bytes.NewReader(audiotest.ReadFile(t, "testdata/flac.oga"))); !errors.Is(err, pcm.ErrUnsupported) || !strings.Contains(err.Error(), "FLAC") {
 		t.Errorf("FLAC in Ogg: %v, want ErrUnsupported naming FLAC", err)
 	}
 	// The Theora stream of with-video.ogg alone: no audio.
-	video := readFile(t, "testdata/with-video.ogg")
+	video := audiotest.ReadFile(t, "testdata/with-video.ogg")
 	var vorbisSerial uint32
 	theora := rewritePages(t, video, func(h *pageHeader, page []byte) []byte {
 		body := page[headerSize+h.segments:]
@@ -170,7 +153,7 @@ func TestUnsupportedStreams(t *testing.T) {
 	}
 	// A chain whose second link changes the sample rate: the first link
 	// decodes, then Next fails.
-	dec, err := NewDecoder(bytes.NewReader(readFile(t, "testdata/rate-change.ogg")))
+	dec, err := NewDecoder(bytes.NewReader(audiotest.ReadFile(t, "testdata/rate-change.ogg")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +207,7 @@ func cleanCuts(t testing.TB, data []byte) map[int]bool {
 // unfinished, where it ends cleanly with fewer frames.
 func TestTruncatedFiles(t *testing.T) {
 	for _, f := range []string{"testdata/chained.ogg", "testdata/with-video.ogg", "testdata/big-comment.ogg", "../vorbis/testdata/qm1-8k-mono.ogg"} {
-		data := readFile(t, f)
+		data := audiotest.ReadFile(t, f)
 		_, full, err := decode(data)
 		if err != nil {
 			t.Fatal(err)
@@ -262,7 +245,7 @@ func TestTruncatedFiles(t *testing.T) {
 // CRC, so each flip is an error wrapping ErrMalformed.
 func TestCorruptedFiles(t *testing.T) {
 	for _, f := range []string{"testdata/with-video.ogg", "../vorbis/testdata/qm1-8k-mono.ogg"} {
-		data := readFile(t, f)
+		data := audiotest.ReadFile(t, f)
 		for off := 0; off < len(data); off += 1 + off%13 {
 			bad := bytes.Clone(data)
 			bad[off] ^= 0x5a
@@ -281,7 +264,7 @@ type noSeek struct{ io.Reader }
 func (noSeek) Seek(int64, int) (int64, error) { return 0, errors.New("not seekable") }
 
 func TestNotSeekable(t *testing.T) {
-	data := readFile(t, "../vorbis/testdata/q0-16k-mono.ogg")
+	data := audiotest.ReadFile(t, "../vorbis/testdata/q0-16k-mono.ogg")
 	dec, err := NewDecoder(noSeek{bytes.NewReader(data)})
 	if err != nil {
 		t.Fatal(err)
@@ -309,7 +292,7 @@ func (f *failAfter) Read(p []byte) (int, error) {
 func (f *failAfter) Seek(off int64, whence int) (int64, error) { return f.r.Seek(off, whence) }
 
 func TestReadErrorsPassThrough(t *testing.T) {
-	data := readFile(t, "../vorbis/testdata/q0-16k-mono.ogg")
+	data := audiotest.ReadFile(t, "../vorbis/testdata/q0-16k-mono.ogg")
 	bad := errors.New("connection reset")
 	for _, n := range []int{10, 3000, len(data) / 2} {
 		dec, err := NewDecoder(&failAfter{bytes.NewReader(data[:n]), bad})
@@ -325,7 +308,7 @@ func TestReadErrorsPassThrough(t *testing.T) {
 // TestTrailingTag: an ID3v1 tag after the last page (some taggers add one)
 // is ignored, as ffmpeg ignores it.
 func TestTrailingTag(t *testing.T) {
-	data := readFile(t, "../vorbis/testdata/q0-16k-mono.ogg")
+	data := audiotest.ReadFile(t, "../vorbis/testdata/q0-16k-mono.ogg")
 	tag := append([]byte("TAGtitle"), make([]byte, 120)...)
 	info, got, err := decode(append(bytes.Clone(data), tag...))
 	if err != nil || len(got[0]) != 32000 || info.Frames != 32000 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
 
@@ -75,33 +76,17 @@ func withValidCRCs(data []byte) []byte {
 func FuzzDecoder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dec, err := NewDecoder(bytes.NewReader(withValidCRCs(data)))
-		if err != nil {
-			if !errors.Is(err, pcm.ErrMalformed) && !errors.Is(err, pcm.ErrUnsupported) {
-				t.Fatalf("NewDecoder: %v", err)
-			}
+		if !audiotest.Accepted(t, err) {
 			return
 		}
 		ch := dec.Info().Channels()
 		total := 0
 		for total < 1<<22 {
-			b, err := dec.Next()
-			if errors.Is(err, io.EOF) {
+			b, ok := audiotest.FuzzNext(t, dec, pcm.ErrMalformed, pcm.ErrUnsupported)
+			if !ok {
 				return
 			}
-			if err != nil {
-				if !errors.Is(err, pcm.ErrMalformed) && !errors.Is(err, pcm.ErrUnsupported) {
-					t.Fatalf("Next: %v", err)
-				}
-				return
-			}
-			if len(b) != ch || len(b[0]) > pcm.MaxBlockFrames {
-				t.Fatalf("block of %d channels and %d frames in a stream of %d channels", len(b), len(b[0]), ch)
-			}
-			for _, c := range b {
-				if len(c) != len(b[0]) {
-					t.Fatal("ragged block")
-				}
-			}
+			audiotest.CheckBlock(t, b, ch, pcm.MaxBlockFrames)
 			total += len(b[0]) + 1
 		}
 	})

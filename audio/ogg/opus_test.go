@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -26,12 +25,7 @@ func opusFixtures(t *testing.T) []string {
 
 // refFrames is the number of frames of a reference decode.
 func refFrames(t *testing.T, path string, channels int) int {
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	zr, err := gzip.NewReader(audiotest.Open(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +42,7 @@ func refFrames(t *testing.T, path string, channels int) int {
 // ffmpeg outputs.
 func TestOpusTrimmingMatchesFFmpeg(t *testing.T) {
 	for _, path := range opusFixtures(t) {
-		data := readFile(t, path)
+		data := audiotest.ReadFile(t, path)
 		r := NewReader(bytes.NewReader(data))
 		var head opus.Head
 		var first []Packet
@@ -105,7 +99,7 @@ func TestOpusTrimmingMatchesFFmpeg(t *testing.T) {
 // checks that the container aligns it).
 func TestOpusFixtures(t *testing.T) {
 	for _, path := range opusFixtures(t) {
-		data := readFile(t, path)
+		data := audiotest.ReadFile(t, path)
 		dec, err := NewDecoder(bytes.NewReader(data))
 		if errors.Is(err, pcm.ErrUnsupported) {
 			t.Skipf("audio/opus does not decode yet: %v", err)

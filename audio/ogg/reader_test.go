@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"testing/iotest"
 
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
 )
@@ -227,27 +228,12 @@ func TestReaderLimits(t *testing.T) {
 	}
 }
 
-// failingReader returns its data, then err.
-type failingReader struct {
-	data []byte
-	err  error
-}
-
-func (f *failingReader) Read(p []byte) (int, error) {
-	if len(f.data) == 0 {
-		return 0, f.err
-	}
-	n := copy(p, f.data)
-	f.data = f.data[n:]
-	return n, nil
-}
-
 func TestReaderPassesReadErrors(t *testing.T) {
 	ps, gs := testPackets()
 	data := join(paginate(1, ps, gs, 255, true)...)
 	bad := errors.New("disk on fire")
 	for _, cut := range []int{0, 10, 40, 1000} {
-		r := NewReader(&failingReader{data: data[:cut], err: bad})
+		r := NewReader(io.MultiReader(bytes.NewReader(data[:cut]), iotest.ErrReader(bad)))
 		var err error
 		for err == nil {
 			_, err = r.NextPacket()

@@ -3,34 +3,18 @@ package opus_test
 import (
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 	"github.com/xdna-worker/xdna-worker/audio/ogg"
 	"github.com/xdna-worker/xdna-worker/audio/opus"
 )
 
-// readFile returns the bytes of a fixture.
-func readFile(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name+".opus"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
 // readHeadPacket returns the OpusHead packet of a fixture.
 func readHeadPacket(tb testing.TB, name string) []byte {
 	tb.Helper()
-	f, err := os.Open(filepath.Join("testdata", name+".opus"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	p, err := ogg.NewReader(f).NextPacket()
+	p, err := ogg.NewReader(audiotest.Open(tb, filepath.Join("testdata", name+".opus"))).NextPacket()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -40,12 +24,7 @@ func readHeadPacket(tb testing.TB, name string) []byte {
 // readPackets returns the OpusHead and the audio packets of a fixture.
 func readPackets(tb testing.TB, name string) (opus.Head, [][]byte) {
 	tb.Helper()
-	f, err := os.Open(filepath.Join("testdata", name+".opus"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	r := ogg.NewReader(f)
+	r := ogg.NewReader(audiotest.Open(tb, filepath.Join("testdata", name+".opus")))
 	var head opus.Head
 	var pkts [][]byte
 	for n := 0; ; n++ {
@@ -71,19 +50,17 @@ func readPackets(tb testing.TB, name string) (opus.Head, [][]byte) {
 
 // benchmarkDecode decodes all packets of a fixture per iteration and
 // reports audio seconds decoded per wall-clock second (audio-s/s) and per
-// CPU second of the decoding thread (audio-s/cpu-s).
+// second of the process's CPU time (audio-s/cpu-s).
 func benchmarkDecode(b *testing.B, name string) {
 	head, pkts := readPackets(b, name)
 	dec, err := opus.NewDecoder(head)
 	if err != nil {
 		b.Fatal(err)
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	samples := 0
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := threadCPU()
+	cpu := audiotest.CPUTime()
 	for b.Loop() {
 		dec.Reset()
 		for _, p := range pkts {
@@ -94,12 +71,7 @@ func benchmarkDecode(b *testing.B, name string) {
 			samples += len(out[0])
 		}
 	}
-	cpu := threadCPU() - cpu0
-	audio := float64(samples) / 48000
-	b.ReportMetric(audio/b.Elapsed().Seconds(), "audio-s/s")
-	if cpu > 0 {
-		b.ReportMetric(audio/cpu.Seconds(), "audio-s/cpu-s")
-	}
+	audiotest.ReportSpeed(b, float64(samples)/48000, b.Elapsed(), audiotest.CPUTime()-cpu)
 }
 
 func BenchmarkDecodeCELT64kStereo(b *testing.B)   { benchmarkDecode(b, "celt_64k_stereo") }

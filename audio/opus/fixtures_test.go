@@ -87,12 +87,7 @@ type decoded struct {
 // nil, are the final ranges the encoder logged for the audio packets.
 func decodeFile(t *testing.T, path string, ranges []uint32) *decoded {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := ogg.NewReader(f)
+	r := ogg.NewReader(audiotest.Open(t, path))
 	d := &decoded{granule: -1, toc: map[string]int{}}
 	for n := 0; ; n++ {
 		p, err := r.NextPacket()

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 	"github.com/xdna-worker/xdna-worker/audio/ogg"
 	"github.com/xdna-worker/xdna-worker/audio/opus"
 	"github.com/xdna-worker/xdna-worker/audio/pcm"
@@ -112,7 +113,7 @@ func TestCorruptPackets(t *testing.T) {
 // falls between two pages.
 func TestTruncatedFiles(t *testing.T) {
 	for _, name := range []string{"hybrid_cbr_60ms", "surround51", "silk_mb_60ms_fec", "celt_64k_maxdelay0"} {
-		data := readFile(t, name)
+		data := audiotest.ReadFixture(t, name+".opus")
 		for cut := 0; cut < len(data); cut += 1 + len(data)/211 {
 			r := ogg.NewReader(bytes.NewReader(data[:cut]))
 			var dec *opus.Decoder
@@ -156,15 +157,12 @@ func TestDecoderMemory(t *testing.T) {
 	for c := range h.Mapping {
 		h.Mapping[c] = byte(c)
 	}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	dec, err := opus.NewDecoder(h)
+	var dec *opus.Decoder
+	var err error
+	alloc := audiotest.Allocated(func() { dec, err = opus.NewDecoder(h) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	runtime.ReadMemStats(&after)
-	alloc := after.TotalAlloc - before.TotalAlloc
 	if alloc > 8<<20 {
 		t.Errorf("decoder of 64 coupled streams allocates %d bytes", alloc)
 	}

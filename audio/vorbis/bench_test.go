@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/xdna-worker/xdna-worker/audio/audiotest"
 	"github.com/xdna-worker/xdna-worker/audio/ogg"
+	"github.com/xdna-worker/xdna-worker/audio/pcm"
 	"github.com/xdna-worker/xdna-worker/audio/vorbis"
 )
 
@@ -22,32 +23,9 @@ var benchFixtures = []string{"q5-44k-stereo.ogg", "q8-48k-stereo.ogg", "q0-16k-m
 func BenchmarkDecodeVorbis(b *testing.B) {
 	for _, name := range benchFixtures {
 		b.Run(name, func(b *testing.B) {
-			data, err := os.ReadFile(filepath.Join("testdata", name))
-			if err != nil {
-				b.Fatal(err)
-			}
-			var seconds float64
-			b.ReportAllocs()
-			start, cpu := time.Now(), cpuTime()
-			for b.Loop() {
-				dec, err := ogg.NewDecoder(bytes.NewReader(data))
-				if err != nil {
-					b.Fatal(err)
-				}
-				frames := 0
-				for {
-					blk, err := dec.Next()
-					if errors.Is(err, io.EOF) {
-						break
-					}
-					if err != nil {
-						b.Fatal(err)
-					}
-					frames += len(blk[0])
-				}
-				seconds += float64(frames) / float64(dec.Info().SampleRate)
-			}
-			reportSpeed(b, seconds, time.Since(start), cpuTime()-cpu)
+			audiotest.BenchDecode(b, audiotest.ReadFixture(b, name), func(file []byte) (pcm.Decoder, error) {
+				return ogg.NewDecoder(bytes.NewReader(file))
+			})
 		})
 	}
 }
@@ -65,7 +43,7 @@ func BenchmarkDecodeVorbisPackets(b *testing.B) {
 			}
 			var frames int
 			b.ReportAllocs()
-			start, cpu := time.Now(), cpuTime()
+			start, cpu := time.Now(), audiotest.CPUTime()
 			for b.Loop() {
 				for _, p := range packets[3:] {
 					out, err := dec.Decode(p)
@@ -75,28 +53,15 @@ func BenchmarkDecodeVorbisPackets(b *testing.B) {
 					frames += len(out[0])
 				}
 			}
-			reportSpeed(b, float64(frames)/float64(dec.SampleRate()), time.Since(start), cpuTime()-cpu)
+			audiotest.ReportSpeed(b, float64(frames)/float64(dec.SampleRate()), time.Since(start), audiotest.CPUTime()-cpu)
 		})
-	}
-}
-
-// reportSpeed reports audio seconds per wall second and per CPU second.
-func reportSpeed(b *testing.B, seconds float64, wall, cpu time.Duration) {
-	b.ReportMetric(seconds/wall.Seconds(), "audio-s/s")
-	if cpu > 0 {
-		b.ReportMetric(seconds/cpu.Seconds(), "audio-s/cpu-s")
 	}
 }
 
 // oggPackets reads every packet of an Ogg file.
 func oggPackets(tb testing.TB, path string) [][]byte {
 	tb.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	r := ogg.NewReader(f)
+	r := ogg.NewReader(audiotest.Open(tb, path))
 	var out [][]byte
 	for {
 		p, err := r.NextPacket()

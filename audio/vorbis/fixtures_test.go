@@ -1,7 +1,6 @@
 package vorbis_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -38,12 +37,7 @@ func ffmpegOrder(n int) pcm.Layout { return pcm.DefaultLayout(n) }
 // speaker position) by SNR. It returns the lowest SNR.
 func compareToReference(t *testing.T, path string, rate, channels int) float64 {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	dec, err := ogg.NewDecoder(f)
+	dec, err := ogg.NewDecoder(audiotest.Open(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}
