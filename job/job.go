@@ -8,15 +8,31 @@ import (
 	"regexp"
 )
 
-// MaxMetadataBytes is the largest metadata object a job may carry; it is
-// echoed back in the result.
-const MaxMetadataBytes = 4 << 10
+// Limits of a job message (DESIGN.md "Messages").
+const (
+	// MaxIDBytes is the longest job_id.
+	MaxIDBytes = 128
+	// MaxMetadataBytes is the largest metadata a job may carry; it is
+	// echoed back in the result. Larger metadata makes the job invalid_job
+	// and is never echoed.
+	MaxMetadataBytes = 4 << 10
+	// MaxPromptBytes is the longest prompt; a longer one makes the job
+	// invalid_job.
+	MaxPromptBytes = 1 << 10
+)
 
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+// idPattern is the job_id grammar: non-empty tokens of [A-Za-z0-9_-]
+// joined by single dots.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$`)
 
-// ValidID reports whether id is a usable job_id: 1–128 characters of
-// [A-Za-z0-9._-]. Such an id is also a valid NATS subject token.
-func ValidID(id string) bool { return idPattern.MatchString(id) }
+// idRule describes the grammar in error messages.
+const idRule = "1-128 characters: tokens of [A-Za-z0-9_-] joined by single dots"
+
+// ValidID reports whether id is a usable job_id: 1–128 characters, one or
+// more non-empty tokens of [A-Za-z0-9_-] joined by single dots ("a.b" is
+// one; ".a", "a." and "a..b" are not). Such an id appended to a subject
+// prefix with a dot is a valid NATS subject, and a usable Nats-Msg-Id.
+func ValidID(id string) bool { return len(id) <= MaxIDBytes && idPattern.MatchString(id) }
 
 // ObjectRef names an object in S3-compatible storage.
 type ObjectRef struct {
@@ -86,7 +102,26 @@ type Result struct {
 	Outputs   []string         `json:"outputs,omitempty"`
 	Error     *ErrorBody       `json:"error,omitempty"`
 	Metadata  json.RawMessage  `json:"metadata,omitempty"`
+	// Truncated names what the publisher left out or cut short so that
+	// the result fits the server's max payload, in the order it does so:
+	// TruncatedSegments, TruncatedText, TruncatedErrorMessage,
+	// TruncatedMetadata. It is absent from a whole result. When the job
+	// asked for output files, they hold the full transcript.
+	Truncated []string `json:"truncated,omitempty"`
 }
+
+// Values of Result.Truncated.
+const (
+	// TruncatedSegments: "segments" is empty although the transcript has
+	// segments.
+	TruncatedSegments = "segments"
+	// TruncatedText: "text" is empty although the transcript has text.
+	TruncatedText = "text"
+	// TruncatedErrorMessage: "error.message" is cut short.
+	TruncatedErrorMessage = "error.message"
+	// TruncatedMetadata: the job's metadata is not echoed.
+	TruncatedMetadata = "metadata"
+)
 
 // Parse decodes and validates a job message. A message that is not a job at
 // all (not JSON, or without a usable job_id) yields an error wrapping
@@ -105,11 +140,18 @@ func Parse(data []byte) (*Job, error) {
 		return nil, fmt.Errorf("%w: no string job_id", ErrNotAJob)
 	}
 	if !ValidID(id) {
-		return nil, fmt.Errorf("%w: job_id %.64q is not 1-128 characters of [A-Za-z0-9._-]", ErrNotAJob, id)
+		return nil, fmt.Errorf("%w: job_id %.64q is not %s", ErrNotAJob, id, idRule)
 	}
 	var j Job
 	if err := json.Unmarshal(data, &j); err != nil {
 		return &Job{ID: id}, Errorf(CodeInvalidJob, "job %s: %v", id, err)
+	}
+	if len(j.Metadata) > MaxMetadataBytes {
+		// Never echoed: the failed result must not carry it (nor grow
+		// past the server's max payload because of it).
+		err := Errorf(CodeInvalidJob, "job %s: metadata is %d bytes, more than %d", j.ID, len(j.Metadata), MaxMetadataBytes)
+		j.Metadata = nil
+		return &j, err
 	}
 	return &j, j.Validate()
 }
@@ -118,11 +160,13 @@ func Parse(data []byte) (*Job, error) {
 func (j *Job) Validate() error {
 	switch {
 	case !ValidID(j.ID):
-		return Errorf(CodeInvalidJob, "job_id %.64q is not 1-128 characters of [A-Za-z0-9._-]", j.ID)
+		return Errorf(CodeInvalidJob, "job_id %.64q is not %s", j.ID, idRule)
 	case j.Audio.Bucket == "" || j.Audio.Key == "":
 		return Errorf(CodeInvalidJob, "job %s: audio.bucket and audio.key are required", j.ID)
 	case len(j.Metadata) > MaxMetadataBytes:
 		return Errorf(CodeInvalidJob, "job %s: metadata is %d bytes, more than %d", j.ID, len(j.Metadata), MaxMetadataBytes)
+	case len(j.Prompt) > MaxPromptBytes:
+		return Errorf(CodeInvalidJob, "job %s: prompt is %d bytes, more than %d", j.ID, len(j.Prompt), MaxPromptBytes)
 	}
 	switch j.Task {
 	case "", TaskTranscribe, TaskTranslate:

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -64,5 +65,74 @@ func TestErrorCodes(t *testing.T) {
 	}
 	if WithCode(CodeTimeout, nil) != nil || Transient(nil) != nil {
 		t.Fatal("nil not preserved")
+	}
+}
+
+// Item 10 of issue 8: a job_id is 1-128 characters, one or more non-empty
+// tokens of [A-Za-z0-9_-] joined by single dots (it becomes a subject
+// token). Anything else is not a job.
+func TestJobIDGrammar(t *testing.T) {
+	for _, id := range []string{"a", "call-0001", "a.b", "lt.ab12.000001", "A_b-C.d", strings.Repeat("x", 128), strings.Repeat("a.", 63) + "ab"} {
+		if !ValidID(id) {
+			t.Errorf("ValidID(%q) = false", id)
+		}
+		if j, err := Parse([]byte(`{"job_id":"` + id + `","audio":{"bucket":"a","key":"b"}}`)); err != nil || j.ID != id {
+			t.Errorf("Parse with id %q = %v, %v", id, j, err)
+		}
+	}
+	for _, id := range []string{"", ".", "a.", ".a", "a..b", "a.b.", "..", "a b", "a/b", "a*", "a>", "é", "a\x00", strings.Repeat("x", 129), strings.Repeat("a.", 64) + "a"} {
+		if ValidID(id) {
+			t.Errorf("ValidID(%q) = true", id)
+		}
+		data, _ := json.Marshal(map[string]any{"job_id": id, "audio": map[string]string{"bucket": "a", "key": "b"}})
+		if j, err := Parse(data); j != nil || !errors.Is(err, ErrNotAJob) {
+			t.Errorf("Parse with id %q = %+v, %v; want ErrNotAJob", id, j, err)
+		}
+	}
+}
+
+// Item 7 of issue 8: a prompt longer than 1 KiB makes the job invalid_job.
+func TestPromptCap(t *testing.T) {
+	mk := func(n int) []byte {
+		data, _ := json.Marshal(map[string]any{"job_id": "p1", "audio": map[string]string{"bucket": "a", "key": "b"}, "prompt": strings.Repeat("p", n)})
+		return data
+	}
+	if _, err := Parse(mk(MaxPromptBytes)); err != nil {
+		t.Fatalf("a prompt of exactly %d bytes: %v", MaxPromptBytes, err)
+	}
+	j, err := Parse(mk(MaxPromptBytes + 1))
+	if j == nil || CodeOf(err) != CodeInvalidJob {
+		t.Fatalf("a prompt of %d bytes: %v; want invalid_job", MaxPromptBytes+1, err)
+	}
+	if j, err = Parse(mk(64 << 10)); j == nil || CodeOf(err) != CodeInvalidJob || strings.Contains(err.Error(), "ppppppppp") {
+		t.Fatalf("a 64 KiB prompt: %v", err)
+	}
+}
+
+// Item 10 of issue 8: metadata over 4 KiB makes the job invalid and is
+// never echoed: Parse drops it before anything can put it in a result.
+func TestOversizedMetadataIsNotEchoed(t *testing.T) {
+	big := `{"x":"` + strings.Repeat("y", MaxMetadataBytes) + `"}`
+	j, err := Parse([]byte(`{"job_id":"m1","audio":{"bucket":"a","key":"b"},"metadata":` + big + `}`))
+	if j == nil || CodeOf(err) != CodeInvalidJob {
+		t.Fatalf("got %+v, %v; want the job and invalid_job", j, err)
+	}
+	if j.Metadata != nil {
+		t.Fatalf("oversized metadata kept (%d bytes): it would be echoed into the failed result", len(j.Metadata))
+	}
+	if strings.Contains(err.Error(), "yyyyyyyy") {
+		t.Fatal("the error echoes the metadata")
+	}
+	// Metadata of exactly the limit is kept and echoed.
+	ok := `{"x":"` + strings.Repeat("y", MaxMetadataBytes-8) + `"}`
+	j, err = Parse([]byte(`{"job_id":"m2","audio":{"bucket":"a","key":"b"},"metadata":` + ok + `}`))
+	if err != nil || string(j.Metadata) != ok {
+		t.Fatalf("metadata of %d bytes: %v", len(ok), err)
+	}
+	// A job that fails validation for another reason keeps its (small)
+	// metadata, so the failed result can carry it back.
+	j, err = Parse([]byte(`{"job_id":"m3","metadata":{"tenant":"acme"}}`))
+	if CodeOf(err) != CodeInvalidJob || string(j.Metadata) != `{"tenant":"acme"}` {
+		t.Fatalf("got %+v, %v", j, err)
 	}
 }

@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,7 +27,22 @@ const (
 	DefaultMaxDeliver           = 8
 	DefaultDuplicateWindow      = 2 * time.Minute
 	DefaultReplicas             = 1
+	// DefaultJobsMaxBytes and DefaultJobsMaxAge cap JOBS: about 250,000
+	// waiting jobs of 1 KiB, none older than a week. A full JOBS refuses
+	// new jobs (the publisher gets an error) rather than dropping queued
+	// ones. The server reserves MaxBytes of its JetStream store for the
+	// stream.
+	DefaultJobsMaxBytes = 256 << 20
+	DefaultJobsMaxAge   = 7 * 24 * time.Hour
+	// DefaultDLQMaxBytes and DefaultDLQMaxAge cap DLQ: dead letters are
+	// kept 30 days; when DLQ is full the oldest go first.
+	DefaultDLQMaxBytes = 256 << 20
+	DefaultDLQMaxAge   = 30 * 24 * time.Hour
 )
+
+// minStreamBytes is the smallest stream cap Validate accepts: two
+// messages of the server's default max payload.
+const minStreamBytes = 2 << 20
 
 // redacted replaces secrets wherever a Config is printed or logged.
 const redacted = "[REDACTED]"
@@ -48,6 +64,16 @@ type Config struct {
 	// TLSCA is the path of a PEM file with the CAs that sign the server
 	// certificate; setting it turns TLS on.
 	TLSCA string `env:"NATS_TLS_CA"`
+	// TLSCert and TLSKey are the paths of a PEM client certificate and its
+	// key, for servers that require client certificates; they go together
+	// and turn TLS on.
+	TLSCert string `env:"NATS_TLS_CERT"`
+	TLSKey  string `env:"NATS_TLS_KEY"`
+	// InboxPrefix replaces nats.go's "_INBOX" as the prefix of the reply
+	// subjects this client subscribes to (pull responses carry jobs, and
+	// publish acknowledgements): give each role its own, outside "_INBOX.",
+	// so that no other user may subscribe to them (see Permissions).
+	InboxPrefix string `env:"NATS_INBOX_PREFIX"`
 	// Name is the client name shown by the server's monitoring.
 	Name string
 
@@ -82,6 +108,70 @@ type Config struct {
 	// Replicas is the replication factor of the streams (1 on a single
 	// server, 3 in a typical cluster).
 	Replicas int `env:"STREAM_REPLICAS" envDefault:"1"`
+
+	// JobsMaxBytes and JobsMaxAge cap the JOBS stream (a negative value
+	// lifts the cap). A full JOBS refuses new jobs; a job older than
+	// JobsMaxAge is removed unprocessed.
+	JobsMaxBytes Bytes         `env:"JOBS_MAX_BYTES" envDefault:"256MiB"`
+	JobsMaxAge   time.Duration `env:"JOBS_MAX_AGE" envDefault:"168h"`
+	// DLQMaxBytes and DLQMaxAge cap the DLQ stream (a negative value lifts
+	// the cap); beyond them the oldest dead letters are dropped.
+	DLQMaxBytes Bytes         `env:"DLQ_MAX_BYTES" envDefault:"256MiB"`
+	DLQMaxAge   time.Duration `env:"DLQ_MAX_AGE" envDefault:"720h"`
+
+	// Provision says whether Prepare creates and updates the streams and
+	// consumers (Provision) or only binds to existing ones (Bind), for a
+	// fleet whose streams are managed elsewhere and whose NATS user may
+	// not change them. On unless set to false.
+	Provision DefaultOn `env:"PROVISION"`
+}
+
+// DefaultOn is a boolean setting whose zero value means true, so that a
+// Config literal gets the safe default. Its text form is a strconv bool.
+type DefaultOn struct{ off bool }
+
+// On returns the DefaultOn that is v.
+func On(v bool) DefaultOn { return DefaultOn{off: !v} }
+
+// Bool reports the setting.
+func (d DefaultOn) Bool() bool { return !d.off }
+
+// String is "true" or "false".
+func (d DefaultOn) String() string { return strconv.FormatBool(d.Bool()) }
+
+// UnmarshalText parses a strconv bool ("true", "false", "1", "0", ...).
+func (d *DefaultOn) UnmarshalText(b []byte) error {
+	v, err := strconv.ParseBool(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Errorf("%q is not a boolean", b)
+	}
+	d.off = !v
+	return nil
+}
+
+// Bytes is a size in bytes; its text form is an integer, optionally with a
+// unit (KiB, MiB, GiB, TiB, KB, MB, GB, TB, B), like "1GiB" or "512MiB".
+type Bytes int64
+
+// UnmarshalText parses a size.
+func (b *Bytes) UnmarshalText(text []byte) error {
+	t := strings.TrimSpace(string(text))
+	num, mult := t, int64(1)
+	for _, u := range []struct {
+		s string
+		m int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}} {
+		if n, ok := strings.CutSuffix(t, u.s); ok {
+			num, mult = strings.TrimSpace(n), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || (n > 0 && n > math.MaxInt64/mult) {
+		return fmt.Errorf("%q is not a size like 1073741824, 512MiB or 1GiB", t)
+	}
+	*b = Bytes(n * mult)
+	return nil
 }
 
 // WithDefaults returns a copy of c with every zero field set to its default.
@@ -113,6 +203,14 @@ func (c Config) WithDefaults() Config {
 	if c.Replicas == 0 {
 		c.Replicas = DefaultReplicas
 	}
+	if c.JobsMaxBytes == 0 {
+		c.JobsMaxBytes = DefaultJobsMaxBytes
+	}
+	if c.DLQMaxBytes == 0 {
+		c.DLQMaxBytes = DefaultDLQMaxBytes
+	}
+	setDur(&c.JobsMaxAge, DefaultJobsMaxAge)
+	setDur(&c.DLQMaxAge, DefaultDLQMaxAge)
 	c.BackOff = append([]time.Duration(nil), c.BackOff...)
 	return c
 }
@@ -184,7 +282,38 @@ func (c Config) Validate() error {
 	if c.Password != "" && c.User == "" {
 		bad("Password is set without User")
 	}
+	for _, b := range []struct {
+		field string
+		v     Bytes
+	}{{"JobsMaxBytes (JOBS_MAX_BYTES)", c.JobsMaxBytes}, {"DLQMaxBytes (DLQ_MAX_BYTES)", c.DLQMaxBytes}} {
+		if b.v > 0 && b.v < minStreamBytes {
+			bad("%s %d is below %d bytes: a stream that small cannot hold one message of the server's default max payload", b.field, b.v, minStreamBytes)
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("TLSCert (NATS_TLS_CERT) and TLSKey (NATS_TLS_KEY) go together")
+	}
+	if c.InboxPrefix != "" && (!literalSubject(c.InboxPrefix) || c.InboxPrefix == "$JS" || strings.HasPrefix(c.InboxPrefix, "$JS.")) {
+		bad("InboxPrefix (NATS_INBOX_PREFIX) %q must be a literal subject outside $JS", c.InboxPrefix)
+	}
 	return errors.Join(errs...)
+}
+
+// hasCredentials reports whether c authenticates: a creds file, a user,
+// a token, or user info in a server URL.
+func (c Config) hasCredentials() bool {
+	if c.Creds != "" || c.User != "" || c.Token != "" {
+		return true
+	}
+	for _, u := range strings.Split(c.URL, ",") {
+		if _, rest, ok := strings.Cut(u, "://"); ok {
+			u = rest
+		}
+		if strings.Contains(u, "@") {
+			return true
+		}
+	}
+	return false
 }
 
 // ResultSubject is the subject a result for jobID is published on.
@@ -211,6 +340,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("password", r.Password),
 		slog.String("token", r.Token),
 		slog.String("tls_ca", r.TLSCA),
+		slog.String("tls_cert", r.TLSCert),
+		slog.String("tls_key", r.TLSKey),
+		slog.String("inbox_prefix", r.InboxPrefix),
 		slog.String("jobs_stream", r.JobsStream),
 		slog.String("jobs_subject", r.JobsSubject),
 		slog.String("results_stream", r.ResultsStream),
@@ -224,6 +356,11 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("backoff", r.BackOff),
 		slog.Duration("duplicate_window", r.DuplicateWindow),
 		slog.Int("replicas", r.Replicas),
+		slog.Int64("jobs_max_bytes", int64(r.JobsMaxBytes)),
+		slog.Duration("jobs_max_age", r.JobsMaxAge),
+		slog.Int64("dlq_max_bytes", int64(r.DLQMaxBytes)),
+		slog.Duration("dlq_max_age", r.DLQMaxAge),
+		slog.Bool("provision", r.Provision.Bool()),
 	)
 }
 
@@ -244,26 +381,30 @@ func (c Config) redact() Config {
 func redactURLs(list string) string {
 	parts := strings.Split(list, ",")
 	for i, p := range parts {
-		p = strings.TrimSpace(p)
-		u, err := url.Parse(p)
-		switch {
-		case err != nil:
-			if strings.Contains(p, "@") {
-				parts[i] = redacted
-			}
-		case u.User != nil:
-			if _, ok := u.User.Password(); ok {
-				parts[i] = u.Redacted()
-			} else {
-				// A lone user info is a token.
-				u.User = url.User(redacted)
-				parts[i] = u.String()
-			}
-		default:
-			parts[i] = p
-		}
+		parts[i] = redactURL(strings.TrimSpace(p))
 	}
 	return strings.Join(parts, ",")
+}
+
+// redactURL hides the secret of one server URL, with or without a scheme
+// (nats.go takes "u:pw@host:4222" as "nats://u:pw@host:4222"): the password
+// of "user:password@", or the token of "token@". It does not parse the URL,
+// so a password that is not validly escaped (an '@' or '%' in it) is hidden
+// too: everything up to the last '@' is user info.
+func redactURL(u string) string {
+	scheme, rest := "", u
+	if i := strings.Index(u, "://"); i >= 0 {
+		scheme, rest = u[:i+3], u[i+3:]
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return u
+	}
+	info, host := rest[:at], rest[at+1:]
+	if user, _, ok := strings.Cut(info, ":"); ok {
+		return scheme + user + ":" + redacted + "@" + host
+	}
+	return scheme + redacted + "@" + host // a lone user info is a token
 }
 
 // literalSubject reports whether s is a subject without wildcards.

@@ -18,7 +18,8 @@ func TestConfigDefaults(t *testing.T) {
 		ResultsStream: "RESULTS", ResultsSubjectPrefix: "transcribe.results", ResultsMaxAge: 72 * time.Hour,
 		DLQStream: "DLQ", DLQSubject: "transcribe.dlq", Consumer: "xdna-workers",
 		AckWait: 60 * time.Second, MaxDeliver: 8, DuplicateWindow: 2 * time.Minute, Replicas: 1,
-		BackOff: []time.Duration{},
+		BackOff: []time.Duration{}, JobsMaxBytes: 256 << 20, JobsMaxAge: 7 * 24 * time.Hour,
+		DLQMaxBytes: 256 << 20, DLQMaxAge: 30 * 24 * time.Hour,
 	}
 	if c.String() != want.String() {
 		t.Fatalf("defaults:\n got %v\nwant %v", c, want)

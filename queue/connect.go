@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -40,7 +41,10 @@ func ConnectNATSOptions(opts ...nats.Option) ConnectOption {
 //
 // The connection never gives up: the first connect is retried like a
 // reconnect (so a worker can start before the server), and reconnects are
-// unlimited. Connection events are logged; secrets never are.
+// unlimited. Why a connect fails (refused, a TLS or authorization error) is
+// logged at WARN when it first happens or changes. Connection events are
+// logged; secrets never are. A connection that carries credentials without
+// TLS is logged as a warning.
 func Connect(ctx context.Context, cfg Config, opts ...ConnectOption) (*nats.Conn, error) {
 	cfg = cfg.WithDefaults()
 	o := connectOptions{log: slog.Default()}
@@ -60,6 +64,7 @@ func Connect(ctx context.Context, cfg Config, opts ...ConnectOption) (*nats.Conn
 		default:
 		}
 	}
+	failing := &failures{log: log}
 
 	nopts := []nats.Option{
 		nats.MaxReconnects(-1),
@@ -71,11 +76,14 @@ func Connect(ctx context.Context, cfg Config, opts ...ConnectOption) (*nats.Conn
 		nats.PingInterval(15 * time.Second),
 		nats.MaxPingsOutstanding(3),
 		nats.ConnectHandler(func(nc *nats.Conn) {
-			log.Info("connected", slog.String("server", nc.ConnectedUrlRedacted()), slog.String("server_id", nc.ConnectedServerId()))
+			failing.reset()
+			log.Info("connected", slog.String("server", redactURL(nc.ConnectedUrl())), slog.String("server_id", nc.ConnectedServerId()))
 			signal(up)
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
-			log.Info("reconnected", slog.String("server", nc.ConnectedUrlRedacted()), slog.String("server_id", nc.ConnectedServerId()))
+			failing.reset()
+			log.Info("reconnected", slog.String("server", redactURL(nc.ConnectedUrl())), slog.String("server_id", nc.ConnectedServerId()))
+			warnPlaintext(nc, cfg, log)
 			signal(up)
 		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
@@ -86,7 +94,7 @@ func Connect(ctx context.Context, cfg Config, opts ...ConnectOption) (*nats.Conn
 			}
 		}),
 		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
-			log.Debug("reconnect attempt failed", slog.Any("error", err))
+			failing.report(err)
 		}),
 		nats.ClosedHandler(func(nc *nats.Conn) {
 			if err := nc.LastError(); err != nil {
@@ -97,7 +105,7 @@ func Connect(ctx context.Context, cfg Config, opts ...ConnectOption) (*nats.Conn
 			signal(closed)
 		}),
 		nats.LameDuckModeHandler(func(nc *nats.Conn) {
-			log.Warn("server entered lame duck mode", slog.String("server", nc.ConnectedUrlRedacted()))
+			log.Warn("server entered lame duck mode", slog.String("server", redactURL(nc.ConnectedUrl())))
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
 			attrs := []any{slog.Any("error", err)}
@@ -122,6 +130,12 @@ func Connect(ctx context.Context, cfg Config, opts ...ConnectOption) (*nats.Conn
 	if cfg.TLSCA != "" {
 		nopts = append(nopts, nats.RootCAs(cfg.TLSCA))
 	}
+	if cfg.TLSCert != "" || cfg.TLSKey != "" {
+		nopts = append(nopts, nats.ClientCert(cfg.TLSCert, cfg.TLSKey))
+	}
+	if cfg.InboxPrefix != "" {
+		nopts = append(nopts, nats.CustomInboxPrefix(cfg.InboxPrefix))
+	}
 	nopts = append(nopts, o.nats...)
 
 	nc, err := nats.Connect(cfg.URL, nopts...)
@@ -129,20 +143,73 @@ func Connect(ctx context.Context, cfg Config, opts ...ConnectOption) (*nats.Conn
 		return nil, fmt.Errorf("queue: connect to %s: %w", redactURLs(cfg.URL), err)
 	}
 	if nc.IsConnected() {
+		warnPlaintext(nc, cfg, log)
 		return nc, nil
 	}
 	log.Info("waiting for server", slog.String("url", redactURLs(cfg.URL)))
-	select {
-	case <-up:
-		return nc, nil
-	case <-closed:
-		err := nc.LastError()
-		if err == nil {
-			err = nats.ErrConnectionClosed
+	// nats.go reports a failed dial to ReconnectErrHandler, but a failed
+	// TLS handshake or authorization only in LastError: look at it while
+	// waiting.
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-up:
+			warnPlaintext(nc, cfg, log)
+			return nc, nil
+		case <-closed:
+			err := nc.LastError()
+			if err == nil {
+				err = nats.ErrConnectionClosed
+			}
+			return nil, fmt.Errorf("queue: connect to %s: %w", redactURLs(cfg.URL), err)
+		case <-ctx.Done():
+			last := nc.LastError()
+			nc.Close()
+			return nil, fmt.Errorf("queue: connect to %s: %w", redactURLs(cfg.URL), errors.Join(ctx.Err(), last))
+		case <-tick.C:
+			if err := nc.LastError(); err != nil && !nc.IsConnected() {
+				failing.report(err)
+			}
 		}
-		return nil, fmt.Errorf("queue: connect to %s: %w", redactURLs(cfg.URL), err)
-	case <-ctx.Done():
-		nc.Close()
-		return nil, fmt.Errorf("queue: connect to %s: %w", redactURLs(cfg.URL), errors.Join(ctx.Err(), nc.LastError()))
 	}
+}
+
+// failures logs why connecting fails: at WARN when the reason first
+// appears or changes, at DEBUG while it repeats.
+type failures struct {
+	log  *slog.Logger
+	mu   sync.Mutex
+	last string
+}
+
+func (f *failures) report(err error) {
+	f.mu.Lock()
+	same := err.Error() == f.last
+	f.last = err.Error()
+	f.mu.Unlock()
+	if same {
+		f.log.Debug("cannot connect; retrying", slog.Any("error", err))
+		return
+	}
+	f.log.Warn("cannot connect; retrying", slog.Any("error", err))
+}
+
+func (f *failures) reset() {
+	f.mu.Lock()
+	f.last = ""
+	f.mu.Unlock()
+}
+
+// warnPlaintext logs a warning when nc carries credentials over a
+// connection without TLS.
+func warnPlaintext(nc *nats.Conn, cfg Config, log *slog.Logger) {
+	if !cfg.hasCredentials() {
+		return
+	}
+	if _, err := nc.TLSConnectionState(); err == nil {
+		return
+	}
+	log.Warn("NATS credentials were sent without TLS: anyone on the path can read them; use a tls:// URL or NATS_TLS_CA",
+		slog.String("server", redactURL(nc.ConnectedUrl())))
 }

@@ -26,6 +26,13 @@ const (
 	HeaderDLQAttempts = "Xdna-Dlq-Attempts"
 	// HeaderDLQPublished is when the original was stored (RFC 3339).
 	HeaderDLQPublished = "Xdna-Dlq-Published"
+	// HeaderDLQTruncated is set when the payload is only the head of the
+	// original, which was too large to copy whole under the server's max
+	// payload: it is the original's size in bytes.
+	HeaderDLQTruncated = "Xdna-Dlq-Truncated"
+	// HeaderDLQHeadersDropped is "true" when the original's own headers
+	// were too large to keep.
+	HeaderDLQHeadersDropped = "Xdna-Dlq-Headers-Dropped"
 )
 
 // maxDLQReason bounds the reason header.
@@ -81,12 +88,40 @@ func (p *Publisher) deadLetter(ctx context.Context, m stored, reason string, las
 	h.Set(HeaderDLQSequence, strconv.FormatUint(m.seq, 10))
 	h.Set(HeaderDLQAttempts, strconv.Itoa(m.attempts))
 	h.Set(HeaderDLQPublished, m.published.UTC().Format(time.RFC3339Nano))
-	msg := &nats.Msg{Subject: p.cfg.DLQSubject, Data: m.data, Header: h}
+	data := m.data
+	if limit := p.maxPayload() - publishOverhead; headerLen(h)+len(data) > limit {
+		// The original does not fit beside the headers: keep its head,
+		// and say how long it was. Its stream and sequence locate it
+		// while the stream still holds it.
+		h.Set(HeaderDLQTruncated, strconv.Itoa(len(m.data)))
+		if headerLen(h) > limit/2 {
+			// Its own headers are the bulk of it: only ours are kept.
+			for k := range h {
+				if !strings.HasPrefix(k, "Xdna-Dlq-") {
+					delete(h, k)
+				}
+			}
+			h.Set(HeaderDLQHeadersDropped, "true")
+		}
+		data = data[:max(0, min(len(data), limit-headerLen(h)))]
+	}
+	msg := &nats.Msg{Subject: p.cfg.DLQSubject, Data: data, Header: h}
 	if _, err := p.js.PublishMsg(ctx, msg,
 		jetstream.WithMsgID(DeadLetterID(m.stream, m.seq)),
 		jetstream.WithExpectStream(p.cfg.DLQStream),
 	); err != nil {
-		return fmt.Errorf("queue: dead-letter %s #%d: %w", m.stream, m.seq, err)
+		return fmt.Errorf("queue: dead-letter %s #%d: %w", m.stream, m.seq, tooLarge(err))
 	}
 	return nil
+}
+
+// headerLen is the size of h on the wire.
+func headerLen(h nats.Header) int {
+	n := len("NATS/1.0\r\n\r\n")
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(": \r\n") + len(v)
+		}
+	}
+	return n
 }

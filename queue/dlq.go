@@ -23,7 +23,10 @@ type DeadLetter struct {
 	OrigSeq   uint64    `json:"stream_seq"` // its sequence there
 	Subject   string    `json:"subject"`
 	Published time.Time `json:"published"`
-	Data      []byte    `json:"-"`
+	// Truncated is the original payload's size when Data is only its
+	// head (the original was too large to copy whole); 0 otherwise.
+	Truncated int    `json:"truncated,omitempty"`
+	Data      []byte `json:"-"`
 }
 
 // DeadLetters lists the DLQ, oldest first.
@@ -63,6 +66,7 @@ func parseDeadLetter(raw *jetstream.RawStreamMsg) DeadLetter {
 	d.Attempts, _ = strconv.Atoi(h.Get(HeaderDLQAttempts))
 	d.OrigSeq, _ = strconv.ParseUint(h.Get(HeaderDLQSequence), 10, 64)
 	d.Published, _ = time.Parse(time.RFC3339Nano, h.Get(HeaderDLQPublished))
+	d.Truncated, _ = strconv.Atoi(h.Get(HeaderDLQTruncated))
 	var probe struct {
 		ID string `json:"job_id"`
 	}
@@ -84,6 +88,10 @@ func Replay(ctx context.Context, js jetstream.JetStream, cfg Config, seq uint64)
 	raw, err := s.GetMsg(ctx, seq)
 	if err != nil {
 		return fmt.Errorf("queue: dlq #%d: %w", seq, err)
+	}
+	if n := raw.Header.Get(HeaderDLQTruncated); n != "" {
+		return fmt.Errorf("queue: dlq #%d holds only the head of a %s-byte message (%s #%s): %w; it cannot be replayed",
+			seq, n, raw.Header.Get(HeaderDLQStream), raw.Header.Get(HeaderDLQSequence), ErrTooLarge)
 	}
 	msg := &nats.Msg{Subject: cfg.JobsSubject, Data: raw.Data, Header: nats.Header{}}
 	if _, err := js.PublishMsg(ctx, msg,

@@ -19,4 +19,13 @@ var (
 	// ErrNotConnected is reported (and retried) by Intake.Next while the
 	// connection to the server is down.
 	ErrNotConnected = errors.New("queue: not connected")
+
+	// ErrPermission is wrapped by the error of a JetStream API call the
+	// NATS user is not allowed to make; the message names the subject.
+	ErrPermission = errors.New("queue: NATS permission denied")
+
+	// ErrTooLarge is wrapped by a publish that failed because the message
+	// exceeds the server's (or the stream's) maximum message size. It is
+	// permanent: publishing the same message again cannot succeed.
+	ErrTooLarge = errors.New("queue: message too large")
 )

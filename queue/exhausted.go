@@ -67,25 +67,52 @@ type Rescuer struct {
 	cfg Config
 	pub *Publisher
 	log *slog.Logger
+
+	attempts   int                             // deliveries of one advisory before giving up
+	retryDelay func(attempt int) time.Duration // delay after a failed attempt
 }
 
 // NewRescuer returns a Rescuer; Provision must have run.
 func NewRescuer(js jetstream.JetStream, cfg Config, log *slog.Logger) *Rescuer {
 	cfg = cfg.WithDefaults()
-	return &Rescuer{js: js, cfg: cfg, pub: NewPublisher(js, cfg), log: log}
+	return &Rescuer{js: js, cfg: cfg, pub: NewPublisher(js, cfg), log: log, attempts: rescueAttempts, retryDelay: rescueRetryDelay}
 }
 
 // Run handles advisories until ctx ends. Every worker may run one: each
 // advisory goes to one of them, and handling is idempotent.
 func (r *Rescuer) Run(ctx context.Context) error {
 	return consume(ctx, r.js, r.cfg.ExhaustedStream(), exhaustedConsumer, "max-deliveries advisories", r.log, func(ctx context.Context, msg jetstream.Msg) {
-		if err := r.handle(ctx, msg.Data()); err != nil {
-			r.log.Warn("max-deliveries advisory not handled; will retry", "err", err)
-			msg.NakWithDelay(5 * time.Second)
+		err := r.handle(ctx, msg.Data())
+		if err == nil {
+			msg.Ack()
 			return
 		}
-		msg.Ack()
+		attempt := 1
+		if meta, merr := msg.Metadata(); merr == nil {
+			attempt = int(meta.NumDelivered)
+		}
+		if attempt >= r.attempts {
+			// Bounded: an advisory that keeps failing (its job cannot be
+			// read, copied or deleted) must not be retried forever.
+			r.log.Error("max-deliveries advisory not handled after every attempt; dropping it (the job it names stays in "+r.cfg.JobsStream+")",
+				"attempts", attempt, "err", err, "advisory", oneLine(string(msg.Data()), 512))
+			msg.TermWithReason("rescuer gave up")
+			return
+		}
+		delay := r.retryDelay(attempt)
+		r.log.Warn("max-deliveries advisory not handled; will retry", "attempt", attempt, "retry_in", delay, "err", err)
+		msg.NakWithDelay(delay)
 	})
+}
+
+// rescueAttempts bounds the deliveries of one advisory to the rescuer;
+// with rescueRetryDelay they span about 20 minutes.
+const rescueAttempts = 20
+
+// rescueRetryDelay is the delay after the given failed attempt: 5 s more
+// per attempt, at most one minute.
+func rescueRetryDelay(attempt int) time.Duration {
+	return min(time.Duration(attempt)*5*time.Second, time.Minute)
 }
 
 // handle moves the job an advisory names to the DLQ and deletes it from
@@ -93,7 +120,16 @@ func (r *Rescuer) Run(ctx context.Context) error {
 func (r *Rescuer) handle(ctx context.Context, data []byte) error {
 	var a maxDeliveriesAdvisory
 	if err := json.Unmarshal(data, &a); err != nil || a.StreamSeq == 0 {
-		r.log.Warn("skipping a malformed max-deliveries advisory", "data", string(data))
+		r.log.Warn("skipping a malformed max-deliveries advisory", "data", oneLine(string(data), 512))
+		return nil
+	}
+	// Anyone allowed to publish on the advisory subject could name any
+	// stream and sequence: act only on the configured jobs stream and
+	// consumer, never delete anywhere else.
+	if a.Stream != r.cfg.JobsStream || a.Consumer != r.cfg.Consumer {
+		r.log.Warn("ignoring a max-deliveries advisory for another stream or consumer (forged?)",
+			"stream", oneLine(a.Stream, 64), "consumer", oneLine(a.Consumer, 64), "seq", a.StreamSeq,
+			"want_stream", r.cfg.JobsStream, "want_consumer", r.cfg.Consumer)
 		return nil
 	}
 	s, err := r.js.Stream(ctx, a.Stream)

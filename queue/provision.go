@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -34,13 +37,155 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 			return err
 		}
 	}
-	if _, err := js.CreateOrUpdateConsumer(ctx, cfg.JobsStream, consumerConfig(cfg)); err != nil {
-		return fmt.Errorf("queue: provision consumer %s on %s: %w", cfg.Consumer, cfg.JobsStream, err)
-	}
-	if _, err := js.CreateOrUpdateConsumer(ctx, cfg.ExhaustedStream(), exhaustedConsumerConfig(cfg)); err != nil {
-		return fmt.Errorf("queue: provision consumer %s on %s: %w", exhaustedConsumer, cfg.ExhaustedStream(), err)
+	for _, c := range []struct {
+		stream string
+		cc     jetstream.ConsumerConfig
+	}{{cfg.JobsStream, consumerConfig(cfg)}, {cfg.ExhaustedStream(), exhaustedConsumerConfig(cfg)}} {
+		if err := upsertConsumer(ctx, js, c.stream, c.cc); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// Prepare makes the streams and consumers of cfg ready for a worker:
+// Provision when cfg.Provision is on (the default), else Bind.
+func Prepare(ctx context.Context, js jetstream.JetStream, cfg Config) error {
+	if cfg.Provision.Bool() {
+		return Provision(ctx, js, cfg)
+	}
+	return Bind(ctx, js, cfg)
+}
+
+// Bind checks, without changing anything, that the streams and consumers
+// Provision would create exist and capture the configured subjects: what a
+// worker with PROVISION=false does, whose NATS user may only read them. A
+// missing stream or consumer, or a permission the user lacks, is reported
+// by name.
+func Bind(ctx context.Context, js jetstream.JetStream, cfg Config) error {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	for _, s := range []struct{ name, subject string }{
+		{cfg.JobsStream, cfg.JobsSubject},
+		{cfg.ResultsStream, cfg.ResultsSubjectPrefix + ".>"},
+		{cfg.DLQStream, cfg.DLQSubject},
+		{cfg.ExhaustedStream(), cfg.exhaustedSubject()},
+	} {
+		if err := bindStream(ctx, js, s.name, s.subject); err != nil {
+			return err
+		}
+	}
+	for _, c := range []struct{ stream, name string }{{cfg.JobsStream, cfg.Consumer}, {cfg.ExhaustedStream(), exhaustedConsumer}} {
+		if err := bindConsumer(ctx, js, c.stream, c.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// provisionHint follows a permission error of Provision.
+const provisionHint = "the NATS user may not manage streams: grant it the JetStream API subjects of deploy/nats, " +
+	"or create the streams and consumers elsewhere (xdna-provision) and run with PROVISION=false"
+
+// bindHint follows an error of Bind about something missing.
+const bindHint = "with PROVISION=false the streams and consumers must exist beforehand: run xdna-provision " +
+	"(or one worker with PROVISION=true) as a user allowed to create them"
+
+func bindStream(ctx context.Context, js jetstream.JetStream, name, subject string) error {
+	var s jetstream.Stream
+	err := guarded(ctx, js, func(ctx context.Context) (err error) {
+		s, err = js.Stream(ctx, name)
+		return err
+	})
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		return fmt.Errorf("queue: stream %s does not exist: %w; %s", name, err, bindHint)
+	case errors.Is(err, ErrPermission):
+		return fmt.Errorf("queue: look up stream %s: %w; the worker needs it even with PROVISION=false (deploy/nats)", name, err)
+	case err != nil:
+		return fmt.Errorf("queue: look up stream %s: %w", name, err)
+	}
+	if subjects := s.CachedInfo().Config.Subjects; !slices.Contains(subjects, subject) {
+		return fmt.Errorf("%w: stream %s captures %q, not %q; %s", ErrInvalidConfig, name, subjects, subject, bindHint)
+	}
+	return nil
+}
+
+func bindConsumer(ctx context.Context, js jetstream.JetStream, stream, name string) error {
+	err := guarded(ctx, js, func(ctx context.Context) error {
+		_, err := js.Consumer(ctx, stream, name)
+		return err
+	})
+	switch {
+	case errors.Is(err, jetstream.ErrConsumerNotFound):
+		return fmt.Errorf("queue: consumer %s on stream %s does not exist: %w; %s", name, stream, err, bindHint)
+	case errors.Is(err, ErrPermission):
+		return fmt.Errorf("queue: look up consumer %s on %s: %w; the worker needs it even with PROVISION=false (deploy/nats)", name, stream, err)
+	case err != nil:
+		return fmt.Errorf("queue: look up consumer %s on %s: %w", name, stream, err)
+	}
+	return nil
+}
+
+func upsertConsumer(ctx context.Context, js jetstream.JetStream, stream string, cc jetstream.ConsumerConfig) error {
+	err := guarded(ctx, js, func(ctx context.Context) error {
+		_, err := js.CreateOrUpdateConsumer(ctx, stream, cc)
+		return err
+	})
+	if errors.Is(err, ErrPermission) {
+		return fmt.Errorf("queue: provision consumer %s on %s: %w; %s", cc.Durable, stream, err, provisionHint)
+	}
+	if err != nil {
+		return fmt.Errorf("queue: provision consumer %s on %s: %w", cc.Durable, stream, err)
+	}
+	return nil
+}
+
+// guarded runs a JetStream API call. The server answers a request the NATS
+// user may not publish with an asynchronous permissions violation and no
+// reply, so the call itself would only time out: guarded watches the
+// connection for a new violation on a JetStream subject, ends the call at
+// once when one comes, and returns it (naming the subject) wrapped in
+// ErrPermission.
+func guarded(ctx context.Context, js jetstream.JetStream, call func(context.Context) error) error {
+	nc := js.Conn()
+	before := nc.LastError()
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- call(cctx) }()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				if v := newViolation(nc, before); v != nil {
+					return v
+				}
+			}
+			return err
+		case <-t.C:
+			if v := newViolation(nc, before); v != nil {
+				cancel()
+				<-done
+				return v
+			}
+		}
+	}
+}
+
+// newViolation returns the connection's last error, wrapped in
+// ErrPermission, when it is a permissions violation on a JetStream subject
+// that was not there before.
+func newViolation(nc *nats.Conn, before error) error {
+	err := nc.LastError()
+	if err == nil || err == before || !errors.Is(err, nats.ErrPermissionViolation) || !strings.Contains(err.Error(), "$JS.") {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrPermission, err)
 }
 
 // upsertStream is CreateOrUpdateStream made safe for racing provisioners:
@@ -50,10 +195,16 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 func upsertStream(ctx context.Context, js jetstream.JetStream, sc jetstream.StreamConfig) error {
 	var err error
 	for range 3 {
-		_, err = js.CreateOrUpdateStream(ctx, sc)
+		err = guarded(ctx, js, func(ctx context.Context) error {
+			_, err := js.CreateOrUpdateStream(ctx, sc)
+			return err
+		})
 		if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 			break
 		}
+	}
+	if errors.Is(err, ErrPermission) {
+		return fmt.Errorf("queue: provision stream %s: %w; %s", sc.Name, err, provisionHint)
 	}
 	if err != nil {
 		return fmt.Errorf("queue: provision stream %s: %w", sc.Name, err)
@@ -68,14 +219,27 @@ func jobsStreamConfig(cfg Config) jetstream.StreamConfig {
 		Subjects:    []string{cfg.JobsSubject},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
-		Discard:     jetstream.DiscardOld,
-		Duplicates:  cfg.DuplicateWindow,
-		Replicas:    cfg.Replicas,
-		MaxMsgs:     -1,
-		MaxBytes:    -1,
-		MaxAge:      0,
+		// Full: refuse new jobs (the publisher sees an error) rather
+		// than drop queued ones.
+		Discard:    jetstream.DiscardNew,
+		Duplicates: cfg.DuplicateWindow,
+		Replicas:   cfg.Replicas,
+		MaxMsgs:    -1,
+		MaxBytes:   streamBytes(cfg.JobsMaxBytes),
+		MaxAge:     streamAge(cfg.JobsMaxAge),
 	}
 }
+
+// streamBytes is a MaxBytes for the server: negative means unlimited.
+func streamBytes(b Bytes) int64 {
+	if b < 0 {
+		return -1
+	}
+	return int64(b)
+}
+
+// streamAge is a MaxAge for the server: negative means unlimited (0).
+func streamAge(d time.Duration) time.Duration { return max(d, 0) }
 
 func resultsStreamConfig(cfg Config) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
@@ -105,7 +269,8 @@ func dlqStreamConfig(cfg Config) jetstream.StreamConfig {
 		Duplicates:  cfg.DuplicateWindow,
 		Replicas:    cfg.Replicas,
 		MaxMsgs:     -1,
-		MaxBytes:    -1,
+		MaxBytes:    streamBytes(cfg.DLQMaxBytes),
+		MaxAge:      streamAge(cfg.DLQMaxAge),
 	}
 }
 

@@ -43,9 +43,9 @@ func (p *Publisher) Result(ctx context.Context, r *job.Result) (duplicate bool, 
 	if !job.ValidID(r.JobID) {
 		return false, fmt.Errorf("%w: result for %.64q", ErrInvalidJobID, r.JobID)
 	}
-	data, err := json.Marshal(r)
+	data, err := p.encodeResult(r)
 	if err != nil {
-		return false, fmt.Errorf("queue: encode result %s: %w", r.JobID, err)
+		return false, err
 	}
 	msg := &nats.Msg{Subject: p.cfg.ResultsSubjectPrefix + "." + r.JobID, Data: data, Header: nats.Header{}}
 	ack, err := p.js.PublishMsg(ctx, msg,
@@ -57,7 +57,7 @@ func (p *Publisher) Result(ctx context.Context, r *job.Result) (duplicate bool, 
 		if wrongLastSequence(err) {
 			return true, nil
 		}
-		return false, fmt.Errorf("queue: publish result %s: %w", r.JobID, err)
+		return false, fmt.Errorf("queue: publish result %s: %w", r.JobID, tooLarge(err))
 	}
 	return ack.Duplicate, nil
 }
@@ -82,9 +82,106 @@ func (p *Publisher) Submit(ctx context.Context, j *job.Job) error {
 		jetstream.WithMsgID(j.ID),
 		jetstream.WithExpectStream(p.cfg.JobsStream),
 	); err != nil {
-		return fmt.Errorf("queue: submit job %s: %w", j.ID, err)
+		return fmt.Errorf("queue: submit job %s: %w", j.ID, tooLarge(err))
 	}
 	return nil
+}
+
+// publishOverhead is what a publish may add to a message besides its
+// payload and own headers: the header block nats.go writes and the
+// JetStream headers (Nats-Msg-Id up to 128 bytes, Nats-Expected-Stream,
+// Nats-Expected-Last-Subject-Sequence), with room to spare.
+const publishOverhead = 1 << 10
+
+// maxTruncatedError is how much of an error message a result cut to fit
+// keeps.
+const maxTruncatedError = 1 << 10
+
+// maxPayload is the largest message (headers and payload) the connected
+// server accepts: its max_payload, or NATS's default 1 MiB while unknown.
+func (p *Publisher) maxPayload() int {
+	if mp := p.js.Conn().MaxPayload(); mp > 0 {
+		return int(mp)
+	}
+	return 1 << 20
+}
+
+// encodeResult encodes r so that it fits the server's max payload
+// (DESIGN.md "Result"): a result too large goes without its segments, then
+// without its text, then with its error message cut short, then without
+// its metadata, and lists in Truncated what it left out. r itself is not
+// changed. A result that does not fit even so (a server max payload of a
+// few KiB) is an ErrTooLarge.
+func (p *Publisher) encodeResult(r *job.Result) ([]byte, error) {
+	limit := p.maxPayload() - publishOverhead
+	data, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("queue: encode result %s: %w", r.JobID, err)
+	}
+	if len(data) <= limit {
+		return data, nil
+	}
+	c := *r
+	c.Truncated = append([]string(nil), r.Truncated...)
+	for _, cut := range []struct {
+		what  string
+		apply func() bool // false: nothing to cut
+	}{
+		{job.TruncatedSegments, func() bool {
+			if len(c.Segments) == 0 {
+				return false
+			}
+			c.Segments = []job.Segment{}
+			return true
+		}},
+		{job.TruncatedText, func() bool {
+			if c.Text == "" {
+				return false
+			}
+			c.Text = ""
+			return true
+		}},
+		{job.TruncatedErrorMessage, func() bool {
+			if c.Error == nil || len(c.Error.Message) <= maxTruncatedError {
+				return false
+			}
+			e := *c.Error
+			e.Message = oneLine(e.Message, maxTruncatedError)
+			c.Error = &e
+			return true
+		}},
+		{job.TruncatedMetadata, func() bool {
+			if len(c.Metadata) == 0 {
+				return false
+			}
+			c.Metadata = nil
+			return true
+		}},
+	} {
+		if !cut.apply() {
+			continue
+		}
+		c.Truncated = append(c.Truncated, cut.what)
+		if data, err = json.Marshal(&c); err != nil {
+			return nil, fmt.Errorf("queue: encode result %s: %w", r.JobID, err)
+		}
+		if len(data) <= limit {
+			return data, nil
+		}
+	}
+	return nil, fmt.Errorf("queue: result %s is %d bytes even cut short, more than the server's max payload %d allows: %w",
+		r.JobID, len(data), p.maxPayload(), ErrTooLarge)
+}
+
+// tooLarge wraps err in ErrTooLarge when the message was refused for its
+// size, by the client (the server's max payload) or by the stream.
+func tooLarge(err error) error {
+	var apiErr *jetstream.APIError
+	if errors.Is(err, nats.ErrMaxPayload) ||
+		(errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamMessageExceedsMaximum) {
+		return fmt.Errorf("%w: %w", ErrTooLarge, err)
+	}
+	return err
 }
 
 // wrongLastSequence reports the server refusing a publish because the

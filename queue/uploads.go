@@ -164,10 +164,29 @@ func ProvisionUploads(ctx context.Context, js jetstream.JetStream, c UploadsConf
 	if err := upsertStream(ctx, js, uploadsStreamConfig(c, q)); err != nil {
 		return err
 	}
-	if _, err := js.CreateOrUpdateConsumer(ctx, c.Stream, uploadsConsumerConfig(c, q)); err != nil {
-		return fmt.Errorf("queue: provision consumer %s on %s: %w", c.Consumer, c.Stream, err)
+	return upsertConsumer(ctx, js, c.Stream, uploadsConsumerConfig(c, q))
+}
+
+// PrepareUploads is ProvisionUploads when q.Provision is on (the default),
+// else BindUploads.
+func PrepareUploads(ctx context.Context, js jetstream.JetStream, c UploadsConfig, q Config) error {
+	if q.Provision.Bool() {
+		return ProvisionUploads(ctx, js, c, q)
 	}
-	return nil
+	return BindUploads(ctx, js, c, q)
+}
+
+// BindUploads checks, without changing anything, that the uploads stream
+// and its consumer exist (see Bind).
+func BindUploads(ctx context.Context, js jetstream.JetStream, c UploadsConfig, q Config) error {
+	c, q = c.WithDefaults(), q.WithDefaults()
+	if err := c.Validate(q); err != nil {
+		return err
+	}
+	if err := bindStream(ctx, js, c.Stream, c.Subject); err != nil {
+		return err
+	}
+	return bindConsumer(ctx, js, c.Stream, c.Consumer)
 }
 
 // UploadOutcome is what became of one record, for metrics.

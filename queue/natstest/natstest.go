@@ -11,6 +11,7 @@
 package natstest
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"strconv"
@@ -37,6 +38,22 @@ func WithUser(user, password string) Option {
 // WithToken requires clients to authenticate with token.
 func WithToken(token string) Option {
 	return func(o *server.Options) { o.Authorization = token }
+}
+
+// WithTLS makes the server speak TLS only, with tc (its certificate; set
+// tc.ClientAuth and tc.ClientCAs to require client certificates). URL then
+// has the tls:// scheme, and clients need the matching nats.go options.
+func WithTLS(tc *tls.Config) Option {
+	return func(o *server.Options) {
+		o.TLS, o.TLSConfig, o.TLSTimeout = true, tc, 2
+		o.TLSVerify = tc.ClientAuth == tls.RequireAndVerifyClientCert
+	}
+}
+
+// WithMaxPayload sets the largest message the server accepts (default
+// 1 MiB).
+func WithMaxPayload(n int32) Option {
+	return func(o *server.Options) { o.MaxPayload = n }
 }
 
 // WithOptions applies fn to the server options.
@@ -87,7 +104,7 @@ func (s *Server) start() error {
 		return err
 	}
 	srv.Start()
-	if !srv.ReadyForConnections(readyTimeout) {
+	if !srv.ReadyForConnections(readyTimeout) || !jetStreamReady(srv, o) {
 		srv.Shutdown()
 		srv.WaitForShutdown()
 		return errNotReady
@@ -101,11 +118,33 @@ func (s *Server) start() error {
 
 var errNotReady = errors.New("natstest: server not ready in time")
 
+// jetStreamReady waits until the server's JetStream is up, its stored
+// streams recovered and its API answering in the default account, so that
+// a client's first JetStream request after Start or Restart is served
+// (ReadyForConnections only waits for the listener).
+func jetStreamReady(srv *server.Server, o *server.Options) bool {
+	if !o.JetStream {
+		return true
+	}
+	deadline := time.Now().Add(readyTimeout)
+	for time.Now().Before(deadline) {
+		if srv.JetStreamEnabled() && (len(o.Accounts) > 0 || srv.GlobalAccount().JetStreamEnabled()) {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}
+
 // URL is the client URL, stable across restarts.
 func (s *Server) URL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return "nats://" + net.JoinHostPort(s.opts.Host, strconv.Itoa(s.opts.Port))
+	scheme := "nats://"
+	if s.opts.TLSConfig != nil {
+		scheme = "tls://"
+	}
+	return scheme + net.JoinHostPort(s.opts.Host, strconv.Itoa(s.opts.Port))
 }
 
 // Server returns the running nats-server, or nil while shut down.

@@ -32,8 +32,13 @@ func TestStartRestartKeepsURLAndStore(t *testing.T) {
 	if srv.URL() != url {
 		t.Fatalf("URL changed across restart: %s -> %s", url, srv.URL())
 	}
+	// A fresh deadline for what follows the restart: on a slow machine the
+	// restart alone may take seconds (it flaked in CI sharing one 10 s
+	// context with everything before it).
+	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	// The old client reconnects by itself; the stream and message survived.
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for !js.Conn().IsConnected() {
 		if time.Now().After(deadline) {
 			t.Fatal("client did not reconnect")
@@ -63,5 +68,27 @@ func TestAuth(t *testing.T) {
 	srv.Shutdown() // idempotent
 	if srv.Server() != nil {
 		t.Fatal("Server() not nil after Shutdown")
+	}
+}
+
+// Restart returns only once JetStream answers: a client that connects right
+// after it is served at once, with stored streams in place, every time.
+func TestRestartWaitsForJetStream(t *testing.T) {
+	srv := natstest.Start(t)
+	js := srv.JetStream(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := js.CreateStream(ctx, jetstreamConfig("R", "r.>")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		srv.Restart(t)
+		fresh := srv.JetStream(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := fresh.Stream(ctx, "R")
+		cancel()
+		if err != nil {
+			t.Fatalf("restart %d: JetStream not ready when Restart returned: %v", i+1, err)
+		}
 	}
 }
