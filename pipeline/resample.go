@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"container/list"
 	"fmt"
 	"math"
 	"sync"
@@ -202,32 +203,69 @@ func (r *Resampler) produce(dst []float32, flush bool) []float32 {
 func dot32(a, b []float32) float32 { return kernel.Dot(a, b[:len(a)]) }
 
 // Kernels are cached by rate pair: a worker sees few distinct rates, and a
-// table costs up to a few hundred KiB and a few ms to compute.
+// table costs up to about 4 MiB (384 kHz input) and tens of ms to compute.
+// The rates come from the audio, so an uploader chooses them: the cache is
+// bounded by the bytes of its tables, dropping the least recently used.
+// A table evicted while a Resampler still uses it stays alive until that
+// Resampler is gone.
 var kernelCache struct {
 	sync.Mutex
-	m map[[2]int]*resampleKernel
+	m     map[[2]int]*list.Element // of *cachedKernel
+	lru   list.List                // most recently used first
+	bytes int64
 }
 
-const kernelCacheMax = 32
+// kernelCacheBudget is the most bytes of filter tables kept for reuse: the
+// common rates (8, 11.025, 22.05, 44.1, 48 kHz) take well under 1 MiB
+// together, and four 384 kHz tables fit.
+const kernelCacheBudget = 16 << 20
+
+// cachedKernel is an entry of kernelCache.lru.
+type cachedKernel struct {
+	key [2]int
+	k   *resampleKernel
+}
+
+// size returns the bytes of k's table.
+func (k *resampleKernel) size() int64 { return int64(len(k.coef)) * 4 }
 
 func kernelFor(in, out int, l int64) *resampleKernel {
 	key := [2]int{in, out}
 	kernelCache.Lock()
-	k := kernelCache.m[key]
-	kernelCache.Unlock()
-	if k != nil {
+	if e, ok := kernelCache.m[key]; ok {
+		kernelCache.lru.MoveToFront(e)
+		k := e.Value.(*cachedKernel).k
+		kernelCache.Unlock()
 		return k
 	}
-	k = designKernel(in, out, l)
-	kernelCache.Lock()
-	if kernelCache.m == nil {
-		kernelCache.m = make(map[[2]int]*resampleKernel)
-	}
-	if len(kernelCache.m) < kernelCacheMax {
-		kernelCache.m[key] = k
-	}
 	kernelCache.Unlock()
+	k := designKernel(in, out, l) // outside the lock: it takes a while
+	cacheKernel(key, k)
 	return k
+}
+
+// cacheKernel adds k to the cache and evicts the least recently used tables
+// until the cache is within its budget again.
+func cacheKernel(key [2]int, k *resampleKernel) {
+	if k.size() > kernelCacheBudget {
+		return
+	}
+	kernelCache.Lock()
+	defer kernelCache.Unlock()
+	if e, ok := kernelCache.m[key]; ok { // designed concurrently
+		kernelCache.lru.MoveToFront(e)
+		return
+	}
+	if kernelCache.m == nil {
+		kernelCache.m = make(map[[2]int]*list.Element)
+	}
+	kernelCache.m[key] = kernelCache.lru.PushFront(&cachedKernel{key: key, k: k})
+	kernelCache.bytes += k.size()
+	for kernelCache.bytes > kernelCacheBudget {
+		old := kernelCache.lru.Remove(kernelCache.lru.Back()).(*cachedKernel)
+		delete(kernelCache.m, old.key)
+		kernelCache.bytes -= old.k.size()
+	}
 }
 
 // designKernel tabulates the Kaiser-windowed sinc low-pass for in→out Hz

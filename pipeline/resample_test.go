@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -240,5 +241,56 @@ func TestResamplerOutputLen(t *testing.T) {
 		if got := int64(len(resampleAll(tc.in, tc.out, src, 3))); got != tc.want {
 			t.Errorf("%d→%d: %d samples gave %d outputs, want %d", tc.in, tc.out, tc.n, got, tc.want)
 		}
+	}
+}
+
+// TestResamplerKernelCacheBoundedByBytes covers issue 8 item 13: sample
+// rates are chosen by whoever uploads the audio, and each new one designs a
+// filter table of up to 4 MiB. However many distinct rates arrive, the
+// cache keeps at most 16 MiB of tables; the rest is garbage once its
+// Resampler is.
+func TestResamplerKernelCacheBoundedByBytes(t *testing.T) {
+	const budget = 16 << 20
+	heap := func() int64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapAlloc)
+	}
+	before := heap()
+	var designed int64
+	for i := range 14 {
+		// Rates near 192 kHz that share little with 16 kHz: ~2 MiB each.
+		r := NewResampler(192001+2*i, SampleRate)
+		designed += int64(len(r.k.coef)) * 4
+	}
+	retained := heap() - before
+	t.Logf("designed %d MiB of filter tables, %.1f MiB still held", designed>>20, float64(retained)/(1<<20))
+	if designed < 2*budget-4<<20 {
+		t.Fatalf("the test designed only %d MiB; it needs rates with larger tables", designed>>20)
+	}
+	if retained > budget+2<<20 {
+		t.Errorf("%.1f MiB of filter tables held after their resamplers are gone; the cache may keep %d MiB", float64(retained)/(1<<20), budget>>20)
+	}
+}
+
+// The cache evicts the least recently used table, not the newest.
+func TestResamplerKernelCacheLRU(t *testing.T) {
+	const hot = 44100
+	k := kernelFor(hot, SampleRate, int64(SampleRate/gcd(hot, SampleRate)))
+	var first *resampleKernel
+	for i := range 14 {
+		in := 192001 + 2*i
+		ki := kernelFor(in, SampleRate, int64(SampleRate/gcd(in, SampleRate)))
+		if i == 0 {
+			first = ki
+		}
+		// The hot rate is used between the others: it stays.
+		if got := kernelFor(hot, SampleRate, int64(SampleRate/gcd(hot, SampleRate))); got != k {
+			t.Fatalf("after %d other rates the table of %d Hz, in use all along, was evicted", i+1, hot)
+		}
+	}
+	if again := kernelFor(192001, SampleRate, int64(SampleRate/gcd(192001, SampleRate))); again == first {
+		t.Error("the least recently used table (192001 Hz) is still cached after 28 MiB of newer ones")
 	}
 }

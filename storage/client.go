@@ -16,8 +16,9 @@ import (
 )
 
 // Transport timeouts. Dial and response-header timeouts bound how long a dead
-// or wedged server can hold a job; body transfer is bounded by the caller's
-// context, not by a timeout here, because audio objects can be large.
+// or wedged server can hold a job; a body transfer has no overall timeout,
+// because audio objects can be large, but one that stops delivering is cut
+// by Config.StallTimeout (see Fetch).
 const (
 	dialTimeout           = 5 * time.Second
 	tlsHandshakeTimeout   = 10 * time.Second
@@ -32,12 +33,22 @@ type Client struct {
 	transport *http.Transport
 	endpoint  string
 	region    string
+	stall     time.Duration
 }
 
 // New returns a Client for cfg. It does not contact the server; use Ping for
-// that.
+// that. With TLS, the server's certificate is checked against the system's
+// roots plus those of cfg.TLSCA; New fails if that file cannot be used (see
+// Config.Validate).
 func New(cfg Config) (*Client, error) {
-	tr, err := minio.DefaultTransport(cfg.UseTLS || strings.HasPrefix(cfg.Endpoint, "https://"))
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	_, secure, err := parseEndpoint(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := minio.DefaultTransport(secure)
 	if err != nil {
 		return nil, fmt.Errorf("storage: transport: %w", err)
 	}
@@ -45,6 +56,13 @@ func New(cfg Config) (*Client, error) {
 	tr.TLSHandshakeTimeout = tlsHandshakeTimeout
 	tr.ResponseHeaderTimeout = responseHeaderTimeout
 	tr.IdleConnTimeout = idleConnTimeout
+	if cfg.TLSCA != "" {
+		roots, err := loadCA(cfg.TLSCA)
+		if err != nil {
+			return nil, fmt.Errorf("storage: %w", err)
+		}
+		tr.TLSClientConfig.RootCAs = roots
+	}
 	return newClient(cfg, tr)
 }
 
@@ -70,7 +88,11 @@ func newClient(cfg Config, rt http.RoundTripper) (*Client, error) {
 		return nil, fmt.Errorf("storage: endpoint %q: %w", cfg.Endpoint, err)
 	}
 	tr, _ := rt.(*http.Transport)
-	return &Client{mc: mc, transport: tr, endpoint: endpoint, region: cfg.Region}, nil
+	stall := cfg.StallTimeout
+	if stall <= 0 {
+		stall = DefaultStallTimeout
+	}
+	return &Client{mc: mc, transport: tr, endpoint: endpoint, region: cfg.Region, stall: stall}, nil
 }
 
 // parseEndpoint splits an optional URL scheme off cfg.Endpoint.
@@ -129,7 +151,7 @@ func (c *Client) EnsureBucket(ctx context.Context, bucket string) error {
 	const op = "ensure bucket"
 	what := "s3://" + bucket
 	if err := validateBucket(bucket); err != nil {
-		return c.fail(ctx, op, what, err)
+		return c.fail(ctx, op, "", err) // the error quotes the name
 	}
 	exists, err := c.mc.BucketExists(ctx, bucket)
 	if err == nil && exists {

@@ -10,8 +10,10 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/xdna-worker/xdna-worker/job"
 )
@@ -104,9 +106,11 @@ type fakeS3 struct {
 	status    int   // if non-zero, every request fails with this status
 	code      string
 	bodyBytes atomic.Int64 // bytes of GET body actually sent
+	requests  atomic.Int64 // requests received
 }
 
 func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.requests.Add(1)
 	if f.status != 0 {
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(f.status)
@@ -251,4 +255,141 @@ func TestParseEndpoint(t *testing.T) {
 			t.Errorf("parseEndpoint(%+v) = %q, %v, %v; want %q, %v, error %v", tt.cfg, got, secure, err, tt.want, tt.secure, tt.bad)
 		}
 	}
+}
+
+// stallingS3 serves one object whose GET body sends head bytes, then
+// nothing more until the client hangs up; steady > 0 instead sends the whole
+// body in chunks of chunk bytes every steady.
+type stallingS3 struct {
+	size   int64
+	head   int64
+	chunk  int64
+	steady time.Duration
+	hungUp chan struct{} // closed when a stalled GET's client went away
+	once   sync.Once
+}
+
+func (f *stallingS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Last-Modified", "Mon, 02 Jan 2006 15:04:05 GMT")
+	h.Set("ETag", `"0123456789abcdef0123456789abcdef"`)
+	h.Set("Content-Length", strconv.FormatInt(f.size, 10))
+	if r.Method == http.MethodHead {
+		return
+	}
+	src := &countingReader{left: f.size}
+	if f.steady > 0 {
+		for {
+			n, _ := io.Copy(w, io.LimitReader(src, f.chunk))
+			w.(http.Flusher).Flush()
+			if n == 0 {
+				return
+			}
+			select {
+			case <-time.After(f.steady):
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}
+	io.Copy(w, io.LimitReader(src, f.head))
+	w.(http.Flusher).Flush()
+	<-r.Context().Done() // the stall: only the client can end it
+	f.once.Do(func() { close(f.hungUp) })
+}
+
+func newStallClient(t *testing.T, h http.Handler, stall time.Duration) *Client {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := newClient(Config{
+		Endpoint: srv.Listener.Addr().String(), AccessKey: "k", SecretKey: "s",
+		Region: "us-east-1", MaxRetries: 1, StallTimeout: stall,
+	}, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestFetchStallIsTransient covers issue 8 item 11: a body that stops
+// flowing mid-object is cut after S3_STALL_TIMEOUT as a transient
+// (retried) error, long before the job's own timeout, and the connection is
+// dropped.
+func TestFetchStallIsTransient(t *testing.T) {
+	const stall = time.Second
+	f := &stallingS3{size: 10 << 20, head: 256 << 10, hungUp: make(chan struct{})}
+	c := newStallClient(t, f, stall)
+	// The job's timeout, as far as this test is concerned.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+
+	var got bytes.Buffer
+	start := time.Now()
+	n, err := c.Fetch(ctx, job.ObjectRef{Bucket: "audio", Key: "trickle.wav"}, 64<<20, &got)
+	elapsed := time.Since(start)
+	t.Logf("Fetch = %d, %v after %v", n, err, elapsed)
+	if !job.IsTransient(err) {
+		t.Fatalf("Fetch of a stalled body: %v (code %s); want transient", err, job.CodeOf(err))
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the stall error %v looks like a cancellation of the job", err)
+	}
+	if !strings.Contains(err.Error(), "S3_STALL_TIMEOUT") {
+		t.Errorf("the error %q does not name S3_STALL_TIMEOUT", err)
+	}
+	if elapsed > stall+3*time.Second {
+		t.Errorf("the stall was noticed after %v; S3_STALL_TIMEOUT is %v", elapsed, stall)
+	}
+	if n < f.head || n >= f.size {
+		t.Errorf("copied %d bytes; want the %d sent before the stall", n, f.head)
+	}
+	select {
+	case <-f.hungUp:
+	case <-time.After(5 * time.Second):
+		t.Error("the client did not drop the stalled connection")
+	}
+}
+
+// A slow but steady body, and a slow writer, are not stalls. The slow
+// server dribbles small chunks for more than twice the stall timeout, with
+// gaps a tenth of it (so a loaded machine does not turn a gap into a
+// stall): the timer must restart on every bit of progress, not only when a
+// large read buffer fills.
+func TestFetchSlowButSteadyIsNotStalled(t *testing.T) {
+	const stall = time.Second
+	t.Run("slow server", func(t *testing.T) {
+		t.Parallel()
+		f := &stallingS3{size: 24 * 512, chunk: 512, steady: stall / 10}
+		c := newStallClient(t, f, stall)
+		start := time.Now()
+		n, err := c.Fetch(t.Context(), job.ObjectRef{Bucket: "audio", Key: "slow.wav"}, 1<<20, io.Discard)
+		t.Logf("Fetch = %d, %v after %v (S3_STALL_TIMEOUT %v)", n, err, time.Since(start), stall)
+		if err != nil || n != f.size {
+			t.Fatalf("Fetch = %d, %v; want all %d bytes", n, err, f.size)
+		}
+	})
+	t.Run("slow writer", func(t *testing.T) {
+		t.Parallel()
+		f := &stallingS3{size: 64 << 10, chunk: 64 << 10, steady: time.Millisecond}
+		c := newStallClient(t, f, stall)
+		w := &slowWriter{delay: 2 * stall}
+		n, err := c.Fetch(t.Context(), job.ObjectRef{Bucket: "audio", Key: "slow.wav"}, 1<<20, w)
+		if err != nil || n != f.size {
+			t.Fatalf("Fetch = %d, %v; want all %d bytes", n, err, f.size)
+		}
+	})
+}
+
+// slowWriter takes delay for its first write.
+type slowWriter struct {
+	delay time.Duration
+	once  sync.Once
+}
+
+func (w *slowWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() { time.Sleep(w.delay) })
+	return len(p), nil
 }

@@ -48,10 +48,10 @@ type ObjectInfo struct {
 
 // Stat returns an object's size, ETag and version.
 func (c *Client) Stat(ctx context.Context, bucket, key string) (ObjectInfo, error) {
-	what := "s3://" + bucket + "/" + key
 	if err := validateObject(bucket, key); err != nil {
-		return ObjectInfo{}, c.fail(ctx, "stat", what, err)
+		return ObjectInfo{}, c.fail(ctx, "stat", "", err) // the error quotes the name
 	}
+	what := "s3://" + bucket + "/" + key
 	info, err := c.mc.StatObject(ctx, bucket, key, minio.StatObjectOptions{})
 	if err != nil {
 		return ObjectInfo{}, c.fail(ctx, "stat", what, classify(err, job.CodeAudioNotFound))

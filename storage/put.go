@@ -24,7 +24,7 @@ const unknownSizePartSize = 16 << 20
 // cannot write to.
 func (c *Client) Put(ctx context.Context, bucket, key string, r io.Reader, size int64, contentType string, opts ...PutOption) error {
 	if err := validateObject(bucket, key); err != nil {
-		return c.fail(ctx, "put", "s3://"+bucket+"/"+key, err)
+		return c.fail(ctx, "put", "", err) // the error quotes the name
 	}
 	po := minio.PutObjectOptions{ContentType: contentType}
 	for _, o := range opts {

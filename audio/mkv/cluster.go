@@ -106,7 +106,7 @@ func (d *demuxer) readSegmentChild() error {
 		d.inCluster, d.cluster, d.clusterTS = true, el, 0
 		return nil
 	case el.size == unknownSize:
-		return malformed("element 0x%X at offset %d has an unknown size; only Segment and Cluster may", el.id, el.off)
+		return malformed("an element at offset %d has an unknown size; only Segment and Cluster may", el.off)
 	}
 	return d.e.skip(el)
 }
@@ -137,7 +137,7 @@ func (d *demuxer) readClusterChild() error {
 		return nil
 	}
 	if el.size == unknownSize {
-		return malformed("element 0x%X at offset %d in a Cluster has an unknown size", el.id, el.off)
+		return malformed("an element at offset %d in a Cluster has an unknown size", el.off)
 	}
 	switch el.id {
 	case idTimestamp:
@@ -167,7 +167,7 @@ func (d *demuxer) readBlockGroup(g element) error {
 			return err
 		}
 		if el.size == unknownSize {
-			return malformed("element 0x%X at offset %d in a BlockGroup has an unknown size", el.id, el.off)
+			return malformed("an element at offset %d in a BlockGroup has an unknown size", el.off)
 		}
 		switch el.id {
 		case idBlock:

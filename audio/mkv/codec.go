@@ -66,20 +66,13 @@ var codecNames = [...]struct{ prefix, name string }{
 func codecName(id string) string {
 	for _, c := range codecNames {
 		if strings.HasPrefix(id, c.prefix) {
-			return c.name + " (" + id + ")"
+			return c.name
 		}
 	}
 	if id == "" {
 		return "not given (no CodecID)"
 	}
-	plain := len(id) <= 32
-	for _, c := range id {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.ContainsRune("_/.+-", c)) {
-			plain = false
-		}
-	}
-	if !plain {
-		return "an unrecognised CodecID"
-	}
-	return "the unrecognised " + id
+	// The CodecID is bytes of the file: it is not repeated, as no error may
+	// echo an object's bytes.
+	return "an unrecognised CodecID"
 }

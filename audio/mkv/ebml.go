@@ -155,20 +155,20 @@ func (e *ebmlReader) readHeader(parentEnd int64) (element, error) {
 	size, sizeLen, ok := parseSize(b[idLen:])
 	if !ok {
 		if idLen+sizeLen > len(b) {
-			return element{}, malformed("file is truncated inside the header of element 0x%X at offset %d", id, off)
+			return element{}, malformed("file is truncated inside the header of the element at offset %d", off)
 		}
-		return element{}, malformed("invalid size of element 0x%X at offset %d", id, off)
+		return element{}, malformed("invalid size of the element at offset %d", off)
 	}
 	el := element{id: id, off: off, data: off + int64(idLen+sizeLen), size: size}
 	if parentEnd >= 0 && el.data > parentEnd {
-		return element{}, malformed("header of element 0x%X at offset %d overruns its parent, which ends at offset %d", id, off, parentEnd)
+		return element{}, malformed("header of the element at offset %d overruns its parent, which ends at offset %d", off, parentEnd)
 	}
 	if size != unknownSize {
 		switch {
 		case parentEnd >= 0 && size > parentEnd-el.data:
-			return element{}, malformed("element 0x%X at offset %d declares %d bytes, overrunning its parent, which ends at offset %d", id, off, size, parentEnd)
+			return element{}, malformed("an element at offset %d declares %d bytes, overrunning its parent, which ends at offset %d", off, size, parentEnd)
 		case size > e.size-el.data:
-			return element{}, malformed("element 0x%X at offset %d declares %d bytes but the file ends %d bytes after its header (truncated file?)", id, off, size, max(e.size-el.data, 0))
+			return element{}, malformed("an element at offset %d declares %d bytes but the file ends %d bytes after its header (truncated file?)", off, size, max(e.size-el.data, 0))
 		}
 	}
 	e.i += idLen + sizeLen

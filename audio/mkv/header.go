@@ -54,7 +54,7 @@ func readEBMLHeader(e *ebmlReader) (string, error) {
 			return "", err
 		}
 		if c.size == unknownSize {
-			return "", malformed("element 0x%X in the EBML header has an unknown size", c.id)
+			return "", malformed("an element in the EBML header has an unknown size")
 		}
 		var v uint64
 		switch c.id {

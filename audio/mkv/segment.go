@@ -55,7 +55,7 @@ func readSegmentHeader(e *ebmlReader, docType string) (*segment, error) {
 			break
 		}
 		if el.size == unknownSize {
-			return nil, malformed("element 0x%X at offset %d has an unknown size; only Segment and Cluster may", el.id, el.off)
+			return nil, malformed("an element at offset %d has an unknown size; only Segment and Cluster may", el.off)
 		}
 		switch {
 		case el.id == idInfo:
@@ -99,7 +99,7 @@ func findSegment(e *ebmlReader) (*segment, error) {
 		case el.id == idEBML:
 			return nil, malformed("a second EBML header at offset %d before any Segment", el.off)
 		case el.size == unknownSize:
-			return nil, malformed("element 0x%X at offset %d has an unknown size; only Segment and Cluster may", el.id, el.off)
+			return nil, malformed("an element at offset %d has an unknown size; only Segment and Cluster may", el.off)
 		}
 		if err := e.skip(el); err != nil { // Void, CRC-32
 			return nil, err
@@ -118,7 +118,7 @@ func readInfo(e *ebmlReader, el element, seg *segment) error {
 			return err
 		}
 		if c.size == unknownSize {
-			return malformed("element 0x%X at offset %d in Info has an unknown size", c.id, c.off)
+			return malformed("an element at offset %d in Info has an unknown size", c.off)
 		}
 		if c.id != idTimestampScale {
 			if err := e.skip(c); err != nil {
@@ -150,7 +150,7 @@ func readSeekHead(e *ebmlReader, el element, seg *segment) (int64, error) {
 			return -1, err
 		}
 		if c.size == unknownSize {
-			return -1, malformed("element 0x%X at offset %d in SeekHead has an unknown size", c.id, c.off)
+			return -1, malformed("an element at offset %d in SeekHead has an unknown size", c.off)
 		}
 		if c.id != idSeek || n >= maxSeekEntries {
 			if err := e.skip(c); err != nil {
@@ -169,7 +169,7 @@ func readSeekHead(e *ebmlReader, el element, seg *segment) (int64, error) {
 				return -1, err
 			}
 			if s.size == unknownSize {
-				return -1, malformed("element 0x%X at offset %d in a Seek has an unknown size", s.id, s.off)
+				return -1, malformed("an element at offset %d in a Seek has an unknown size", s.off)
 			}
 			switch s.id {
 			case idSeekID:

@@ -63,7 +63,7 @@ func readTracks(e *ebmlReader, el element) (*trackList, error) {
 			return nil, err
 		}
 		if c.size == unknownSize {
-			return nil, malformed("element 0x%X at offset %d in Tracks has an unknown size", c.id, c.off)
+			return nil, malformed("an element at offset %d in Tracks has an unknown size", c.off)
 		}
 		if c.id != idTrackEntry {
 			if err := e.skip(c); err != nil {
@@ -131,7 +131,7 @@ func readTrackEntry(e *ebmlReader, el element) (*track, bool, error) {
 			return nil, false, err
 		}
 		if c.size == unknownSize {
-			return nil, false, malformed("element 0x%X at offset %d in a TrackEntry has an unknown size", c.id, c.off)
+			return nil, false, malformed("an element at offset %d in a TrackEntry has an unknown size", c.off)
 		}
 		switch c.id {
 		case idTrackNumber:
@@ -178,7 +178,7 @@ func readAudio(e *ebmlReader, el element, t *track) error {
 			return err
 		}
 		if c.size == unknownSize {
-			return malformed("element 0x%X at offset %d in Audio has an unknown size", c.id, c.off)
+			return malformed("an element at offset %d in Audio has an unknown size", c.off)
 		}
 		switch c.id {
 		case idSamplingFreq:

@@ -227,7 +227,7 @@ func codecName(f fourcc) string {
 		fourcc('M'<<24 | 'A'<<16 | 'C'<<8 | '6'):
 		return "MACE"
 	}
-	return fmt.Sprintf("an unknown codec (sample entry type 0x%08x)", uint32(f))
+	return "an unknown codec's" // the sample entry type is bytes of the file: never repeated
 }
 
 // objectTypeName names the codec of an esds objectTypeIndication, for

@@ -163,9 +163,9 @@ func (w *Decoder) skip(n int64, id string) error {
 		switch {
 		case err == nil:
 		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-			return decodeErr("file is truncated inside the %q chunk (%d bytes missing) before any data chunk", id, n)
+			return decodeErr("file is truncated inside %s chunk (%d bytes missing) before any data chunk", chunkName(id), n)
 		default:
-			return fmt.Errorf("wav: skipping %q chunk: %w", id, err)
+			return fmt.Errorf("wav: skipping %s chunk: %w", chunkName(id), err)
 		}
 	}
 	return nil
@@ -198,7 +198,7 @@ func (w *Decoder) readHeader() error {
 		return decodeErr("file is truncated: %d bytes, a WAV header needs at least 44", n)
 	}
 	if form := string(b[8:12]); form != "WAVE" {
-		return unsupportedErr("audio is not WAV: RIFF form type is %q, not \"WAVE\"", form)
+		return unsupportedErr("audio is not WAV: a RIFF file whose form type is not \"WAVE\"")
 	}
 	rf64 := magic != "RIFF"
 
@@ -463,4 +463,16 @@ func (w *Decoder) finish() {
 	default:
 		w.err = io.EOF
 	}
+}
+
+// chunkName names a chunk id for an error message, with its article: a
+// well-known id quoted (a "LIST"), anything else "an unknown". The id is
+// four bytes of the file, and no error may echo the object's bytes (they
+// may belong to an object the job should not have been able to read).
+func chunkName(id string) string {
+	switch id {
+	case "fmt ", "data", "ds64", "fact", "LIST", "JUNK", "PAD ", "bext", "cue ", "smpl", "inst", "id3 ", "ID3 ", "iXML", "axml", "PEAK", "acid", "cart", "levl", "umid", "minf", "elm1", "regn", "FLLR":
+		return fmt.Sprintf("a %q", id)
+	}
+	return "an unknown"
 }

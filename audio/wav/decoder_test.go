@@ -213,7 +213,7 @@ func TestWAVBadInput(t *testing.T) {
 	}{
 		{"empty file", nil, "audio_decode", "empty"},
 		{"not RIFF", []byte("hello, world, this is text"), "unsupported_format", "not WAV"},
-		{"RIFF but AVI", []byte("RIFF\x10\x00\x00\x00AVI LIST\x00\x00\x00\x00"), "unsupported_format", `"AVI "`},
+		{"RIFF but AVI", []byte("RIFF\x10\x00\x00\x00AVI LIST\x00\x00\x00\x00"), "unsupported_format", `form type is not "WAVE"`},
 		{"RIFF truncated to 3 bytes", []byte("RIF"), "audio_decode", "truncated"},
 		{"truncated header", good[:11], "audio_decode", "truncated"},
 		{"truncated in fmt chunk header", good[:16], "audio_decode", "truncated"},

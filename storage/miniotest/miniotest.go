@@ -15,6 +15,8 @@ package miniotest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -56,6 +58,9 @@ type Server struct {
 	addr    string // S3 API host:port
 	console string // console host:port
 	env     []string
+	tls     bool
+	caFile  string         // PEM of the CA that signed the server's certificate (WithTLS)
+	roots   *x509.CertPool // that CA, for the readiness checks
 
 	mu   sync.Mutex
 	proc *process // nil while stopped
@@ -78,6 +83,14 @@ type Option func(*Server)
 //	miniotest.WithEnv("MINIO_NOTIFY_NATS_ENABLE_XDNA=on", ...)
 func WithEnv(kv ...string) Option {
 	return func(s *Server) { s.env = append(s.env, kv...) }
+}
+
+// WithTLS makes the server speak https only, with a certificate for
+// 127.0.0.1, ::1 and localhost signed by a CA made for the test (MinIO reads
+// them from its --certs-dir as public.crt and private.key). CAFile names the
+// CA's PEM file; Config sets UseTLS and TLSCA to it.
+func WithTLS() Option {
+	return func(s *Server) { s.tls = true }
 }
 
 // Start runs a MinIO server on free loopback ports with a fresh data
@@ -103,6 +116,14 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.tls {
+		ca, err := writeTestCerts(s.certs, filepath.Join(base, "ca.pem"))
+		if err != nil {
+			t.Fatalf("miniotest: certificates: %v", err)
+			return nil
+		}
+		s.caFile, s.roots = filepath.Join(base, "ca.pem"), ca
 	}
 	t.Cleanup(func() {
 		s.Stop()
@@ -154,15 +175,29 @@ func (s *Server) Stop() {
 func (s *Server) Endpoint() string { return s.addr }
 
 // URL returns the base URL of the S3 API.
-func (s *Server) URL() string { return "http://" + s.addr }
+func (s *Server) URL() string { return s.scheme() + "://" + s.addr }
+
+func (s *Server) scheme() string {
+	if s.tls {
+		return "https"
+	}
+	return "http"
+}
+
+// CAFile returns the path of the PEM file of the CA that signed the
+// server's certificate, or "" for a server without WithTLS.
+func (s *Server) CAFile() string { return s.caFile }
 
 // Config returns a storage configuration for the server, as its root user.
+// For a server started WithTLS it selects TLS and trusts the test's CA.
 func (s *Server) Config() storage.Config {
 	return storage.Config{
 		Endpoint:  s.addr,
 		AccessKey: RootUser,
 		SecretKey: RootPassword,
 		Region:    Region,
+		UseTLS:    s.tls,
+		TLSCA:     s.caFile,
 	}
 }
 
@@ -214,11 +249,11 @@ func (s *Server) start() error {
 		close(p.done)
 	}()
 
-	if err := waitReady(p, "http://"+s.addr, ReadyTimeout); err != nil {
+	if err := waitReady(p, s.URL(), s.roots, ReadyTimeout); err != nil {
 		p.stop()
 		return err
 	}
-	if err := waitS3(p, s.addr, ReadyTimeout); err != nil {
+	if err := waitS3(p, s.addr, s.roots, ReadyTimeout); err != nil {
 		p.stop()
 		return err
 	}
@@ -240,9 +275,13 @@ func (p *process) stop() {
 }
 
 // waitReady polls the liveness and then the readiness endpoint until both
-// answer 200, the process exits, or timeout passes.
-func waitReady(p *process, base string, timeout time.Duration) error {
+// answer 200, the process exits, or timeout passes. roots, when not nil,
+// are the CAs an https server's certificate is checked against.
+func waitReady(p *process, base string, roots *x509.CertPool, timeout time.Duration) error {
 	tr := &http.Transport{DisableKeepAlives: true}
+	if roots != nil {
+		tr.TLSClientConfig = &tls.Config{RootCAs: roots}
+	}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: time.Second}
 	ok := func(path string) bool {
@@ -275,8 +314,18 @@ func waitReady(p *process, base string, timeout time.Duration) error {
 // waitS3 waits until the S3 API itself serves a signed request: on a loaded
 // machine MinIO reports ready a moment before its object layer is
 // initialised, and requests in between fail with XMinioServerNotInitialized.
-func waitS3(p *process, addr string, timeout time.Duration) error {
-	mc, err := minio.New(addr, &minio.Options{Creds: credentials.NewStaticV4(RootUser, RootPassword, ""), Region: Region})
+func waitS3(p *process, addr string, roots *x509.CertPool, timeout time.Duration) error {
+	opts := &minio.Options{Creds: credentials.NewStaticV4(RootUser, RootPassword, ""), Region: Region}
+	if roots != nil {
+		tr, err := minio.DefaultTransport(true)
+		if err != nil {
+			return err
+		}
+		tr.TLSClientConfig.RootCAs = roots
+		defer tr.CloseIdleConnections()
+		opts.Secure, opts.Transport = true, tr
+	}
+	mc, err := minio.New(addr, opts)
 	if err != nil {
 		return err
 	}
