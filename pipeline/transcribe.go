@@ -21,6 +21,10 @@ type Window struct {
 	Index   int           // 0-based
 	Start   time.Duration // offset of the window in the audio
 	Samples int           // audio samples in the window (≤ 480,000)
+	// Remaining is the number of audio samples from Start to the end of
+	// the audio (≥ Samples): the text decoder stops at a timestamp at the
+	// audio's end, as whisper.cpp does. 0 means the window ends the audio.
+	Remaining int64
 }
 
 // WindowText is what the text decoder made of one window. Segment times are
@@ -60,6 +64,10 @@ type Request struct {
 	Language string
 	Task     string
 	Prompt   string
+	// ReleaseAudio, if set, is called once Audio has been decoded (or has
+	// failed to decode): the caller may then free what backs it (the
+	// fetched object's spool) while the windows are encoded.
+	ReleaseAudio func()
 }
 
 // Timings are the time spent in each stage, summed over windows.
@@ -92,6 +100,7 @@ type Transcriber struct {
 	text        TextDecoder
 	maxDuration time.Duration
 	tempDir     string
+	spoolPrefix string
 	ffmpeg      *ffmpeg.Config
 }
 
@@ -114,6 +123,12 @@ func WithFFmpeg(cfg ffmpeg.Config) Option {
 
 // WithTempDir sets where decoded audio is spooled (os.TempDir by default).
 func WithTempDir(dir string) Option { return func(t *Transcriber) { t.tempDir = dir } }
+
+// WithSpoolPrefix starts the names of the spool files (then "pcm-"), so
+// that a worker can find its own leftovers after a crash. The files are
+// unlinked as soon as they are created, so only a crash in that instant
+// leaves one behind.
+func WithSpoolPrefix(prefix string) Option { return func(t *Transcriber) { t.spoolPrefix = prefix } }
 
 // NewTranscriber returns a Transcriber over the given pools, device and mel
 // front end.
@@ -145,6 +160,9 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 	start := time.Now()
 	spool, samples, err := t.decode(ctx, req.Audio, req.Size, audio.Data())
 	tr.Timings.Decode = time.Since(start)
+	if req.ReleaseAudio != nil {
+		req.ReleaseAudio()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +181,7 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 	for off := int64(0); off < samples; w.Index++ {
 		w.Start = time.Duration(off) * time.Second / SampleRate
 		w.Samples = int(min(samples-off, SamplesPerWindow))
+		w.Remaining = samples - off
 		if !audio.Valid() {
 			if audio, err = t.pools.Audio.Acquire(ctx); err != nil {
 				return nil, err
@@ -261,10 +280,17 @@ func (t *Transcriber) decode(ctx context.Context, r audio.Input, size int64, buf
 			return nil, 0, job.Errorf(job.CodeAudioTooLong, "audio is %v long, longer than the limit of %v", d.Round(time.Millisecond), t.maxDuration)
 		}
 	}
-	f, err := os.CreateTemp(t.tempDir, "xdna-pcm-*")
+	prefix := t.spoolPrefix
+	if prefix == "" {
+		prefix = "xdna-"
+	}
+	f, err := os.CreateTemp(t.tempDir, prefix+"pcm-*")
 	if err != nil {
 		return nil, 0, job.WithCode(job.CodeInternal, err)
 	}
+	// No name while it is in use: nothing is left behind if the process is
+	// killed (the open descriptor keeps the data until it is closed).
+	_ = os.Remove(f.Name())
 	var n int64
 	bytes := make([]byte, 4*len(buf[:min(len(buf), 16384)]))
 	chunk := buf[:len(bytes)/4]
@@ -324,7 +350,5 @@ func readWindow(f *os.File, off int64, n int, dst []float32, scratch []byte) err
 	return nil
 }
 
-func closeSpool(f *os.File) {
-	f.Close()
-	os.Remove(f.Name())
-}
+// closeSpool closes an (already unlinked) spool file, freeing its space.
+func closeSpool(f *os.File) { f.Close() }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,19 @@ type Config struct {
 	EncoderPoolSize int    `env:"ENCODER_BUFFER_POOL_SIZE" envDefault:"4"`
 	MaxPoolSize     int    `env:"MAX_POOL_SIZE" envDefault:"16"`
 	PoolGrowth      string `env:"POOL_GROWTH" envDefault:"none"`
+	// PoolIdleTrim is how long a buffer grown beyond a pool's initial size
+	// may sit idle before it is freed (POOL_GROWTH=auto).
+	PoolIdleTrim time.Duration `env:"POOL_IDLE_TRIM" envDefault:"60s"`
+
+	// AllowedAudioBuckets and AllowedOutputBuckets are the buckets (globs,
+	// path.Match syntax, comma-separated) jobs may read audio from and
+	// write transcripts to. Empty allows every bucket the S3 credentials
+	// reach: unsafe where tenants share workers.
+	AllowedAudioBuckets  []string `env:"ALLOWED_AUDIO_BUCKETS"`
+	AllowedOutputBuckets []string `env:"ALLOWED_OUTPUT_BUCKETS"`
+	// LivenessTimeout is how long the intake loop or the device may make
+	// no progress while work waits before /healthz fails.
+	LivenessTimeout time.Duration `env:"LIVENESS_TIMEOUT" envDefault:"10m"`
 
 	MaxAudioDuration Seconds       `env:"MAX_AUDIO_DURATION" envDefault:"2h"`
 	MaxAudioBytes    ByteSize      `env:"MAX_AUDIO_BYTES" envDefault:"1GiB"`
@@ -67,6 +81,8 @@ func LoadConfig(environ map[string]string) (Config, error) {
 	if cfg.WorkerID == "" {
 		cfg.WorkerID, _ = os.Hostname()
 	}
+	cfg.AllowedAudioBuckets = trimList(cfg.AllowedAudioBuckets)
+	cfg.AllowedOutputBuckets = trimList(cfg.AllowedOutputBuckets)
 	errs = append(errs, cfg.validate()...)
 	return cfg, errors.Join(errs...)
 }
@@ -108,13 +124,18 @@ func (c *Config) validate() []error {
 			errs = append(errs, err)
 		}
 	}
+	if err := c.S3.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.S3.Endpoint == "" || strings.Contains(c.S3.Endpoint, "://") {
 		bad("S3_ENDPOINT %q must be host:port without a scheme (use S3_USE_TLS)", c.S3.Endpoint)
 	}
 	switch c.Device {
-	case "auto", xdna.DriverCPU, xdna.DriverSim, xdna.DriverXRT:
+	case "auto", xdna.DriverCPU, xdna.DriverSim:
+	case xdna.DriverXRT:
+		bad("XDNA_DEVICE %q: there is no hardware driver for the XDNA NPU yet; use cpu (the Whisper encoder on the CPU) or sim (an NPU timing model with empty transcripts)", c.Device)
 	default:
-		bad("XDNA_DEVICE %q is not one of auto, cpu, sim, xrt", c.Device)
+		bad("XDNA_DEVICE %q is not one of auto, cpu, sim", c.Device)
 	}
 	if c.SimWindowMS < 0 {
 		bad("XDNA_SIM_WINDOW_MS %d must not be negative", c.SimWindowMS)
@@ -133,6 +154,19 @@ func (c *Config) validate() []error {
 	case xdna.GrowthNone, xdna.GrowthAuto:
 	default:
 		bad("POOL_GROWTH %q is not none or auto", c.PoolGrowth)
+	}
+	if c.PoolIdleTrim <= 0 {
+		bad("POOL_IDLE_TRIM %v must be positive", c.PoolIdleTrim)
+	}
+	if c.LivenessTimeout <= 0 {
+		bad("LIVENESS_TIMEOUT %v must be positive", c.LivenessTimeout)
+	}
+	for name, globs := range map[string][]string{"ALLOWED_AUDIO_BUCKETS": c.AllowedAudioBuckets, "ALLOWED_OUTPUT_BUCKETS": c.AllowedOutputBuckets} {
+		for _, g := range globs {
+			if _, err := path.Match(g, ""); err != nil || strings.Contains(g, "/") {
+				bad("%s: %q is not a bucket glob (path.Match syntax, no '/')", name, g)
+			}
+		}
 	}
 	if c.MaxAudioDuration <= 0 {
 		bad("MAX_AUDIO_DURATION must be positive")
@@ -270,4 +304,15 @@ func (b *ByteSize) UnmarshalText(t []byte) error {
 	}
 	*b = ByteSize(n * mult)
 	return nil
+}
+
+// trimList drops the blanks around and between comma-separated items.
+func trimList(items []string) []string {
+	var out []string
+	for _, it := range items {
+		if it = strings.TrimSpace(it); it != "" {
+			out = append(out, it)
+		}
+	}
+	return out
 }

@@ -92,9 +92,16 @@ func (e *env) config(over map[string]string) worker.Config {
 // called), returning it and a stop function that drains it.
 func (e *env) startWorker(over map[string]string) (*worker.Worker, func()) {
 	e.t.Helper()
+	return e.startWorkerWith(over, worker.Open)
+}
+
+// startWorkerWith is startWorker with another way to open the worker (a
+// test hook of worker_hooks_test.go).
+func (e *env) startWorkerWith(over map[string]string, open func(context.Context, worker.Config, *slog.Logger) (*worker.Worker, error)) (*worker.Worker, func()) {
+	e.t.Helper()
 	cfg := e.config(over)
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("worker", cfg.WorkerID)
-	w, err := worker.Open(context.Background(), cfg, log)
+	w, err := open(context.Background(), cfg, log)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -26,11 +26,11 @@ type Health struct {
 	Warnings    []string              `json:"warnings"`
 }
 
-// Thresholds below which /health reports degraded, as the seed server did.
-const (
-	minBuffersAvailable = 5
-	minHitRate          = 0.9
-)
+// minHitRate is the pool hit ratio below which /health reports degraded,
+// as the seed server did. The seed's other rule (fewer than 5 buffers
+// available) said degraded for every idle worker with the default pools of
+// 4; a pool counts as short when jobs wait on it with none available.
+const minHitRate = 0.9
 
 // Health returns the worker's health document.
 func (w *Worker) Health() Health {
@@ -42,8 +42,8 @@ func (w *Worker) Health() Health {
 	for _, p := range w.pools.All() {
 		s := p.Stats()
 		h.BufferPools[s.Name] = s
-		if s.BuffersAvailable < minBuffersAvailable {
-			h.Warnings = append(h.Warnings, fmt.Sprintf("%s pool: %d buffers available (< %d)", s.Name, s.BuffersAvailable, minBuffersAvailable))
+		if s.BuffersAvailable == 0 && s.Waiting > 0 {
+			h.Warnings = append(h.Warnings, fmt.Sprintf("%s pool: no buffer available, %d waiting", s.Name, s.Waiting))
 		}
 		if s.HitRate < minHitRate {
 			h.Warnings = append(h.Warnings, fmt.Sprintf("%s pool: hit rate %.2f (< %.2f)", s.Name, s.HitRate, minHitRate))
@@ -51,6 +51,9 @@ func (w *Worker) Health() Health {
 		if s.HasLeaks {
 			h.Warnings = append(h.Warnings, fmt.Sprintf("%s pool: %d leaked buffers reclaimed", s.Name, s.Leaks))
 		}
+	}
+	if err := w.Live(context.Background()); err != nil {
+		h.Warnings = append(h.Warnings, "not live: "+err.Error())
 	}
 	if len(h.Warnings) > 0 {
 		h.Status = "degraded"
@@ -61,7 +64,11 @@ func (w *Worker) Health() Health {
 // Handler serves /healthz, /readyz, /health and /metrics.
 func (w *Worker) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, r *http.Request) {
+		if err := w.Live(r.Context()); err != nil {
+			http.Error(rw, "not live: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 		rw.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {

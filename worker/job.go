@@ -5,21 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
+	"path"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
 	"github.com/xdna-worker/xdna-worker/queue"
+	"github.com/xdna-worker/xdna-worker/storage"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
 
 // handle runs one delivery to its end: a succeeded result, a failed result,
-// a dead letter, or a hand-back for another attempt. reserved is the audio
+// a dead letter, or a hand-back for another attempt. j and perr are what
+// job.Parse made of the message (j nil: not a job). reserved is the audio
 // buffer admission reserved for it.
-func (w *Worker) handle(ctx context.Context, d *queue.Delivery, reserved xdna.Buffer) {
+func (w *Worker) handle(ctx context.Context, d *queue.Delivery, j *job.Job, err error, reserved xdna.Buffer) {
 	defer reserved.Release() // no-op once the pipeline has taken it
 	started := time.Now()
 	attempt := d.Attempt()
@@ -29,17 +34,22 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, reserved xdna.Bu
 	wait := started.Sub(d.Published())
 	w.m.queueWait.Observe(max(wait, 0).Seconds())
 
-	j, err := job.Parse(d.Data())
 	if j == nil {
 		w.deadLetter(ctx, d, "not_a_job: "+err.Error(), nil)
 		return
 	}
-	reserved.Assign(j.ID)
+	// The buffers of this delivery belong to it alone, not to its job id: a
+	// second delivery of the id can neither reclaim nor reuse them.
+	owner := xdna.NewOwner(j.ID)
+	reserved.Assign(owner)
 	log := w.log.With("job_id", j.ID, "attempt", attempt)
 	defer func() {
-		if n := w.pools.Reclaim(j.ID); n > 0 {
+		// The reserved buffer first: a job that ended before the pipeline
+		// took it (bad input, a failed fetch) has not leaked it.
+		reserved.Release()
+		if n := w.pools.Reclaim(owner); n > 0 {
 			w.m.leaks.Add(float64(n))
-			log.Error("buffer leak: job ended holding pool buffers; reclaimed", "buffers", n)
+			log.Error("buffer leak: job ended holding pool buffers; reclaimed", "buffers", n, "stream_seq", d.StreamSeq())
 		}
 	}()
 
@@ -49,14 +59,23 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, reserved xdna.Bu
 		TimingsMS: map[string]int64{},
 	}
 	if err == nil {
-		jctx, cancel := context.WithTimeout(xdna.WithJob(ctx, j.ID), w.cfg.JobTimeout)
+		err = w.checkRefs(j)
+	}
+	timedOut := false
+	if err == nil {
+		jctx, cancel := context.WithTimeout(xdna.WithOwner(ctx, owner), w.cfg.JobTimeout)
 		stop := d.KeepAlive(jctx, 0)
 		err = w.run(jctx, j, reserved, res)
 		stop()
 		if err == nil && jctx.Err() != nil {
 			err = jctx.Err()
 		}
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		// The job's own deadline decides, whatever shape the error took on
+		// the way out (a fetch cut by it may look like a network error);
+		// a permanent failure (bad input) stays what it is.
+		if errors.Is(jctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil &&
+			(errors.Is(err, context.DeadlineExceeded) || retryable(err)) {
+			timedOut = true
 			err = job.WithCode(job.CodeTimeout, fmt.Errorf("job did not finish within JOB_TIMEOUT %v: %w", w.cfg.JobTimeout, err))
 		}
 		cancel()
@@ -73,12 +92,18 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, reserved xdna.Bu
 		w.m.retries.WithLabelValues("shutdown").Inc()
 		log.Warn("handing back unfinished job at shutdown", "err", err)
 		w.nak(d, 0, log)
+	case timedOut && attempt == 1 && attempt < w.cfg.NATS.MaxDeliver:
+		// A timeout is retried once: the first run may have met a loaded
+		// worker. A job that times out again is failed (below), so one that
+		// always exceeds JOB_TIMEOUT costs two runs, not MAX_DELIVER.
+		w.m.retries.WithLabelValues("timeout").Inc()
+		delay := w.backoff(attempt)
+		log.Warn("job timed out, will retry once", "err", err, "retry_in", delay)
+		w.nak(d, delay, log)
+	case timedOut:
+		w.fail(ctx, d, res, err, log)
 	case retryable(err) && attempt < w.cfg.NATS.MaxDeliver:
-		reason := "transient"
-		if job.CodeOf(err) == job.CodeTimeout {
-			reason = "timeout"
-		}
-		w.m.retries.WithLabelValues(reason).Inc()
+		w.m.retries.WithLabelValues("transient").Inc()
 		delay := w.backoff(attempt)
 		log.Warn("job failed, will retry", "err", err, "retry_in", delay)
 		w.nak(d, delay, log)
@@ -89,36 +114,107 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, reserved xdna.Bu
 		log.Error("job failed on its last delivery: dead-lettering", "err", err)
 		w.deadLetter(ctx, d, reason, err)
 	default:
-		code := job.CodeOf(err)
-		res.Status = job.StatusFailed
-		res.Error = &job.ErrorBody{Code: code, Message: err.Error()}
-		res.Text, res.Segments = "", []job.Segment{}
-		w.finish(ctx, d, res, log)
+		w.fail(ctx, d, res, err, log)
 	}
 }
 
-// retryable reports whether another attempt could succeed: transient
-// storage or broker faults, timeouts and internal errors (including panics).
-// Bad input is permanent.
-func retryable(err error) bool {
-	if job.IsTransient(err) {
+// fail publishes a failed result for err, then terminates the message.
+func (w *Worker) fail(ctx context.Context, d *queue.Delivery, res *job.Result, err error, log *slog.Logger) {
+	res.Status = job.StatusFailed
+	res.Error = &job.ErrorBody{Code: job.CodeOf(err), Message: err.Error()}
+	res.Text, res.Segments, res.Outputs = "", []job.Segment{}, nil
+	w.finish(ctx, d, res, log)
+}
+
+// handBack returns a delivery whose job id already runs on this worker: it
+// comes back after a delay, by when the running delivery has likely ended
+// (its result then makes this one a duplicate). Running both would let
+// whichever ends first decide the job's one result, and a bogus message
+// that fails at once would win over the real job. On its last delivery it
+// goes to the DLQ instead, so it still ends somewhere.
+func (w *Worker) handBack(ctx context.Context, d *queue.Delivery, id string) {
+	attempt := d.Attempt()
+	log := w.log.With("job_id", id, "attempt", attempt)
+	if attempt < w.cfg.NATS.MaxDeliver {
+		w.m.retries.WithLabelValues("running").Inc()
+		delay := w.backoff(attempt)
+		log.Info("this job id is already running on this worker: handing the delivery back", "stream_seq", d.StreamSeq(), "retry_in", delay)
+		w.nak(d, delay, log)
+		return
+	}
+	reason := fmt.Sprintf("%s: job id still running on this worker on delivery %d of %d", queue.ReasonExhausted, attempt, w.cfg.NATS.MaxDeliver)
+	log.Warn("this job id was running on this worker on every delivery: dead-lettering", "stream_seq", d.StreamSeq())
+	w.deadLetter(ctx, d, reason, nil)
+}
+
+// checkRefs refuses, before any storage call, a job whose audio key or
+// output prefix is not a safe object name (storage.ValidateKey), or that
+// reads or writes a bucket outside ALLOWED_AUDIO_BUCKETS /
+// ALLOWED_OUTPUT_BUCKETS. The error names the bucket, and says nothing of
+// the objects in it.
+func (w *Worker) checkRefs(j *job.Job) error {
+	if err := storage.ValidateKey(j.Audio.Key); err != nil {
+		return fmt.Errorf("job %s: audio: %w", j.ID, err)
+	}
+	if j.Output != nil {
+		if err := storage.ValidatePrefix(j.Output.Prefix); err != nil {
+			return fmt.Errorf("job %s: output: %w", j.ID, err)
+		}
+	}
+	if !bucketAllowed(w.cfg.AllowedAudioBuckets, j.Audio.Bucket) {
+		return job.Errorf(job.CodeInvalidJob, "job %s: audio bucket %.100q is not allowed on this worker (ALLOWED_AUDIO_BUCKETS)", j.ID, j.Audio.Bucket)
+	}
+	if j.Output != nil && !bucketAllowed(w.cfg.AllowedOutputBuckets, j.Output.Bucket) {
+		return job.Errorf(job.CodeInvalidJob, "job %s: output bucket %.100q is not allowed on this worker (ALLOWED_OUTPUT_BUCKETS)", j.ID, j.Output.Bucket)
+	}
+	return nil
+}
+
+// bucketAllowed reports whether bucket matches one of the globs (path.Match
+// syntax, validated at start); no globs allow every bucket.
+func bucketAllowed(globs []string, bucket string) bool {
+	if len(globs) == 0 {
 		return true
 	}
-	switch job.CodeOf(err) {
-	case job.CodeTimeout, job.CodeInternal:
-		return true
+	for _, g := range globs {
+		if ok, _ := path.Match(g, bucket); ok {
+			return true
+		}
 	}
 	return false
 }
 
-// backoff is the delay before attempt+1: RETRY_BACKOFF doubled per attempt,
-// capped at 2 minutes.
+// retryable reports whether another attempt could succeed: transient
+// storage or broker faults and internal errors (including panics). Bad
+// input is permanent; a timeout is decided by handle.
+func retryable(err error) bool {
+	if job.IsTransient(err) {
+		return true
+	}
+	return job.CodeOf(err) == job.CodeInternal
+}
+
+// maxBackoff caps the retry delay.
+const maxBackoff = 2 * time.Minute
+
+// backoff is the delay before attempt+1, with full jitter: uniform over
+// [0, RETRY_BACKOFF · 2^(attempt-1)], the ceiling capped at 2 minutes. The
+// jitter spreads the retries of workers that failed together (an outage)
+// instead of sending them back in lockstep.
 func (w *Worker) backoff(attempt int) time.Duration {
 	d := w.cfg.RetryBackoff
-	for i := 1; i < attempt && d < 2*time.Minute; i++ {
+	for i := 1; i < attempt && d < maxBackoff; i++ {
 		d *= 2
 	}
-	return min(d, 2*time.Minute)
+	return fullJitter(min(d, maxBackoff))
+}
+
+// fullJitter returns a uniformly random duration in [0, d].
+func fullJitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(d) + 1))
 }
 
 // run fetches the audio, runs the pipeline and writes any outputs, filling
@@ -129,12 +225,16 @@ func (w *Worker) run(ctx context.Context, j *job.Job, reserved xdna.Buffer, res 
 			err = job.WithCode(job.CodeInternal, fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
 		}
 	}()
-	f, err := os.CreateTemp(w.cfg.TempDir, "xdna-audio-*")
+	// The fetched object is spooled to a file without a name (unlinked at
+	// once), so nothing is left behind when the worker is killed; it is
+	// closed, and its space freed, as soon as the pipeline has decoded it.
+	f, err := os.CreateTemp(w.cfg.TempDir, w.spoolPrefix()+"audio-*")
 	if err != nil {
 		return job.WithCode(job.CodeInternal, err)
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
+	_ = os.Remove(f.Name()) // a leftover, if this fails, is swept at the next start
+	dropAudio := sync.OnceFunc(func() { f.Close() })
+	defer dropAudio()
 
 	start := time.Now()
 	size, err := w.store.Fetch(ctx, j.Audio, int64(w.cfg.MaxAudioBytes), f)
@@ -148,7 +248,7 @@ func (w *Worker) run(ctx context.Context, j *job.Job, reserved xdna.Buffer, res 
 	}
 
 	tr, err := w.tr.Transcribe(ctx, &pipeline.Request{
-		Audio: f, Size: size, Reserved: reserved,
+		Audio: f, Size: size, Reserved: reserved, ReleaseAudio: dropAudio,
 		Language: j.Language, Task: j.Task, Prompt: j.Prompt,
 	})
 	if err != nil {
@@ -183,6 +283,13 @@ func (w *Worker) finish(ctx context.Context, d *queue.Delivery, res *job.Result,
 		dup, err = w.pub.Result(pctx, res)
 		return err
 	})
+	if errors.Is(err, queue.ErrTooLarge) {
+		// Cut to fit and still refused (a server with a tiny max
+		// payload): no redelivery can change that.
+		log.Error("result too large to publish even cut down: dead-lettering", "err", err)
+		w.deadLetter(ctx, d, "result_too_large: "+err.Error(), err)
+		return
+	}
 	if err != nil {
 		log.Error("result not published; the message will be redelivered", "err", err)
 		w.nak(d, w.backoff(1), log)
@@ -218,7 +325,14 @@ func (w *Worker) finish(ctx context.Context, d *queue.Delivery, res *job.Result,
 func (w *Worker) deadLetter(ctx context.Context, d *queue.Delivery, reason string, lastErr error) {
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.NATS.AckWait)
 	defer cancel()
-	if err := retry(pctx, func() error { return w.pub.DeadLetter(pctx, d, reason, lastErr) }); err != nil {
+	err := retry(pctx, func() error { return w.pub.DeadLetter(pctx, d, reason, lastErr) })
+	if errors.Is(err, queue.ErrTooLarge) {
+		// Not even a truncated copy fits: the message is dropped, loudly.
+		w.log.Error("dead letter too large to publish: terminating the message", "err", err, "seq", d.StreamSeq())
+		_ = d.Term(reason)
+		return
+	}
+	if err != nil {
 		w.log.Error("dead letter not published; the message will be redelivered", "err", err, "seq", d.StreamSeq())
 		w.nak(d, w.backoff(1), w.log)
 		return
@@ -235,15 +349,16 @@ func (w *Worker) nak(d *queue.Delivery, delay time.Duration, log *slog.Logger) {
 	}
 }
 
-// retry calls fn until it succeeds or ctx ends, backing off from 100 ms.
+// retry calls fn until it succeeds or ctx ends, backing off from 100 ms
+// (doubling up to 2 s) with full jitter.
 func retry(ctx context.Context, fn func() error) error {
 	delay := 100 * time.Millisecond
 	for {
 		err := fn()
-		if err == nil {
-			return nil
+		if err == nil || errors.Is(err, queue.ErrTooLarge) {
+			return err // too large is permanent: no retry changes it
 		}
-		t := time.NewTimer(delay)
+		t := time.NewTimer(fullJitter(delay))
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
@@ -36,7 +39,7 @@ type Worker struct {
 	pub   *queue.Publisher
 	store *storage.Client
 	pools *xdna.Pools
-	dev   xdna.Device
+	dev   *xdna.Watched // the encoder device, watched for /healthz
 	tr    *pipeline.Transcriber
 	model string
 
@@ -45,19 +48,44 @@ type Worker struct {
 	running  atomic.Bool
 	draining atomic.Bool
 	inFlight atomic.Int64 // jobs pulled and not finished (not the reserved slot)
+
+	// The intake loop's state and since when it is in it (/healthz).
+	intake      atomic.Int32 // intakeState
+	intakeSince atomic.Int64 // unix nanoseconds
+
+	// Job ids with a delivery running on this worker: another delivery of
+	// the same id is handed back until it ends.
+	runningMu sync.Mutex
+	runningID map[string]struct{}
 }
 
 // Open connects to the broker and storage, provisions the streams, sizes the
 // pools and opens the device. Close releases what Open acquired.
-func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Worker, err error) {
-	w := &Worker{cfg: cfg, log: log}
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, error) {
+	return open(ctx, cfg, log)
+}
+
+// open is Open with extra options for the pipeline (tests give a text
+// decoder of their own).
+func open(ctx context.Context, cfg Config, log *slog.Logger, extra ...pipeline.Option) (_ *Worker, err error) {
+	w := &Worker{cfg: cfg, log: log, runningID: map[string]struct{}{}}
 	defer func() {
 		if err != nil {
 			w.Close()
 		}
 	}()
-	if err := w.openModel(); err != nil {
+	w.sweepSpool()
+	if err := w.openModel(extra); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if len(cfg.AllowedAudioBuckets) == 0 {
+		log.Warn("ALLOWED_AUDIO_BUCKETS is empty: jobs may read every bucket the worker's S3 credentials reach (unsafe where tenants share workers)")
+	}
+	if len(cfg.AllowedOutputBuckets) == 0 {
+		log.Warn("ALLOWED_OUTPUT_BUCKETS is empty: jobs may write to every bucket the worker's S3 credentials reach (unsafe where tenants share workers)")
+	}
+	for _, warning := range cfg.S3.Warnings() {
+		log.Warn(warning)
 	}
 	if w.store, err = storage.New(cfg.S3); err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
@@ -69,13 +97,15 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Worker, err err
 	if w.js, err = jetstream.New(w.nc); err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
+	// PROVISION=false: the streams are managed elsewhere and the worker's
+	// NATS user may only bind to them.
 	if w.cfg.Uploads.Enabled {
-		if err := queue.ProvisionUploads(ctx, w.js, w.cfg.Uploads, qc); err != nil {
+		if err := queue.PrepareUploads(ctx, w.js, w.cfg.Uploads, qc); err != nil {
 			return nil, err
 		}
 	}
-	if err := queue.Provision(ctx, w.js, qc); err != nil {
-		return nil, fmt.Errorf("provision streams: %w", err)
+	if err := queue.Prepare(ctx, w.js, qc); err != nil {
+		return nil, fmt.Errorf("streams: %w", err)
 	}
 	w.in = queue.NewIntake(w.js, qc, queue.IntakeLogger(log))
 	w.pub = queue.NewPublisher(w.js, qc)
@@ -84,10 +114,46 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (_ *Worker, err err
 	return w, nil
 }
 
+// spoolPrefix starts the names of this worker's spool files in
+// XDNA_TEMP_DIR: "xdna-spool+<WORKER_ID>+", then "audio-" (the fetched
+// object) or "pcm-" (the decoded samples). '+' cannot occur in a worker id,
+// so one worker's pattern never matches another's.
+func (w *Worker) spoolPrefix() string { return "xdna-spool+" + w.cfg.WorkerID + "+" }
+
+// sweepSpool removes this worker's spool files left in XDNA_TEMP_DIR by an
+// earlier run that was killed (SIGKILL, OOM) before Go could clean up. The
+// files a running worker spools have no name (they are unlinked as soon as
+// they are created), so only a crash in that instant leaves one behind.
+func (w *Worker) sweepSpool() {
+	dir := w.cfg.TempDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	matches, err := filepath.Glob(filepath.Join(dir, w.spoolPrefix()+"*"))
+	if err != nil {
+		w.log.Warn("spool sweep", "err", err)
+		return
+	}
+	removed := 0
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if err := os.Remove(m); err != nil {
+			w.log.Warn("spool sweep: leftover not removed", "file", m, "err", err)
+			continue
+		}
+		removed++
+	}
+	if removed > 0 {
+		w.log.Info("removed spool files left by an earlier run", "files", removed, "dir", dir)
+	}
+}
+
 // openModel loads the model (if any), sizes the pools and opens the
 // device. Without a model the worker runs the sim device with base-model
 // dimensions.
-func (w *Worker) openModel() error {
+func (w *Worker) openModel(extra []pipeline.Option) error {
 	dims := xdna.DefaultDims
 	filters := pipeline.MelFilters(dims.NMels)
 	device := w.cfg.Device
@@ -115,7 +181,7 @@ func (w *Worker) openModel() error {
 		if err != nil {
 			return err
 		}
-		w.dev = sim
+		w.dev = xdna.Watch(sim)
 	case xdna.DriverCPU:
 		if model == nil {
 			return errors.New("XDNA_DEVICE=cpu needs WHISPER_MODEL (a whisper.cpp ggml model file)")
@@ -128,26 +194,23 @@ func (w *Worker) openModel() error {
 		return err
 	}
 	w.pools = pools
-	opts := []pipeline.Option{pipeline.WithMaxDuration(time.Duration(w.cfg.MaxAudioDuration)), pipeline.WithTempDir(w.cfg.TempDir)}
+	opts := []pipeline.Option{pipeline.WithMaxDuration(time.Duration(w.cfg.MaxAudioDuration)), pipeline.WithTempDir(w.cfg.TempDir), pipeline.WithSpoolPrefix(w.spoolPrefix())}
 	if ff, ok := w.cfg.FFmpeg(); ok {
 		opts = append(opts, pipeline.WithFFmpeg(ff))
 		w.log.Info("ffmpeg decodes what the built-in decoders do not", "ffmpeg", ff.Path)
 	} else {
 		w.log.Info("no ffmpeg: formats without a built-in decoder (HE-AAC, AMR, WMA, AIFF, ...) fail as unsupported_format; set FFMPEG_PATH or use the image with ffmpeg")
 	}
-	if device == xdna.DriverCPU {
-		tr, err := model.Transcriber(pools, whisper.Options{}, opts...)
-		if err != nil {
-			return err
-		}
-		w.tr, w.dev = tr, tr.Device()
-		return nil
-	}
 	mel, err := pipeline.NewMel(filters, dims.NMels)
 	if err != nil {
 		return err
 	}
-	w.tr = pipeline.NewTranscriber(pools, w.dev, mel, opts...)
+	if device == xdna.DriverCPU {
+		// What model.Transcriber builds, with the encoder watched.
+		w.dev = xdna.Watch(model.NewEncoder())
+		opts = append([]pipeline.Option{pipeline.WithTextDecoder(model.NewTextDecoder(whisper.Options{}))}, opts...)
+	}
+	w.tr = pipeline.NewTranscriber(pools, w.dev, mel, append(opts, extra...)...)
 	return nil
 }
 
@@ -195,13 +258,25 @@ func (w *Worker) Run(ctx context.Context) error {
 		defer func() { stopRescue(); <-uploaded }()
 	}
 
+	// Pools grown under a burst shrink back once idle for POOL_IDLE_TRIM.
+	if w.cfg.PoolGrowth == string(xdna.GrowthAuto) {
+		trimmed := make(chan struct{})
+		go func() {
+			defer close(trimmed)
+			w.trimPools(rescueCtx)
+		}()
+		defer func() { stopRescue(); <-trimmed }()
+	}
+
 	var jobs sync.WaitGroup
 	w.log.Info("worker started", "worker", w.cfg.WorkerID, "device", w.dev.Name(), "buffer_sets", cap(w.slots), "pool_bytes", w.pools.MaxBytes())
 	for {
+		w.setIntake(intakeAdmit)
 		reserved, ok := w.admit(ctx)
 		if !ok {
 			break
 		}
+		w.setIntake(intakePull)
 		d, err := w.in.Next(ctx)
 		if err != nil {
 			reserved.Release()
@@ -212,6 +287,10 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.log.Warn("pull failed", "err", err)
 			continue
 		}
+		// Parsed here, in pull order, so that of two deliveries of one job
+		// id the first pulled is the one that runs (claim).
+		j, perr := job.Parse(d.Data())
+		claimed := j == nil || w.claim(j.ID)
 		w.m.inFlight.Inc()
 		w.inFlight.Add(1)
 		jobs.Add(1)
@@ -220,9 +299,18 @@ func (w *Worker) Run(ctx context.Context) error {
 			defer func() { <-w.slots }()
 			defer w.m.inFlight.Dec()
 			defer w.inFlight.Add(-1)
-			w.handle(jobsCtx, d, reserved)
+			if !claimed {
+				reserved.Release()
+				w.handBack(jobsCtx, d, j.ID)
+				return
+			}
+			if j != nil {
+				defer w.unclaim(j.ID)
+			}
+			w.handle(jobsCtx, d, j, perr, reserved)
 		}()
 	}
+	w.setIntake(intakeIdle)
 
 	w.draining.Store(true)
 	w.log.Info("stopped pulling; draining jobs in flight", "in_flight", w.inFlight.Load(), "timeout", w.cfg.ShutdownTimeout)
@@ -237,6 +325,53 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	w.log.Info("drained")
 	return nil
+}
+
+// claim records that a delivery of job id runs on this worker, and reports
+// false if one already does.
+func (w *Worker) claim(id string) bool {
+	w.runningMu.Lock()
+	defer w.runningMu.Unlock()
+	if _, ok := w.runningID[id]; ok {
+		return false
+	}
+	w.runningID[id] = struct{}{}
+	return true
+}
+
+// unclaim ends what claim recorded, once the delivery is settled.
+func (w *Worker) unclaim(id string) {
+	w.runningMu.Lock()
+	defer w.runningMu.Unlock()
+	delete(w.runningID, id)
+}
+
+// trimPools frees, every POOL_IDLE_TRIM/2 until ctx ends, the grown
+// buffers that have been idle for POOL_IDLE_TRIM.
+func (w *Worker) trimPools(ctx context.Context) {
+	idle := w.cfg.PoolIdleTrim
+	t := time.NewTicker(max(idle/2, time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n := w.pools.Trim(idle); n > 0 {
+				w.log.Info("freed idle pool buffers", "buffers", n, "idle", idle, "pool_bytes_now", w.poolBytesNow())
+			}
+		}
+	}
+}
+
+// poolBytesNow is the memory the pools' buffers occupy now.
+func (w *Worker) poolBytesNow() int64 {
+	var n int64
+	for _, p := range w.pools.All() {
+		s := p.Stats()
+		n += int64(s.TotalBuffers) * s.BufferBytes
+	}
+	return n
 }
 
 // admit reserves a job slot and the first stage's buffer, waiting while the

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -70,44 +71,50 @@ func (c PoolConfig) Validate() error {
 
 // slot is one pre-allocated buffer and who holds it.
 type slot struct {
-	data      []float32
-	gen       uint64 // bumped on every release; stale handles no longer match
+	data []float32
+	// gen is bumped (under Pool.mu) on every release and reclaim, so
+	// handles taken before no longer match; Data reads it without the lock.
+	gen       atomic.Uint64
 	held      bool
-	owner     string
+	owner     *Owner
 	freeSince time.Time
 }
 
-// Buffer is a handle on a pool buffer held by one job. It is a small value:
-// copying it is cheap, and releasing any copy releases the buffer once.
-// A handle goes stale when the buffer is released or reclaimed; releasing a
-// stale handle does nothing.
+// Buffer is a handle on a pool buffer held by one owner (one delivery of a
+// job). It is a small value: copying it is cheap, and releasing any copy
+// releases the buffer once. A handle goes stale when the buffer is released
+// or reclaimed: a stale handle has no Data, and releasing it does nothing,
+// so it can neither read nor write nor free a buffer that by then may
+// belong to another job.
 type Buffer struct {
 	pool *Pool
 	s    *slot
 	gen  uint64
 }
 
-// Data returns the buffer's storage. It must not be used after Release.
+// Data returns the buffer's storage, or nil once the handle is stale
+// (released or reclaimed). A slice obtained before must not be used after
+// Release.
 func (b Buffer) Data() []float32 {
-	if b.s == nil {
+	if b.s == nil || b.s.gen.Load() != b.gen {
 		return nil
 	}
 	return b.s.data
 }
 
-// Valid reports whether the handle refers to a buffer.
-func (b Buffer) Valid() bool { return b.s != nil }
+// Valid reports whether the handle refers to a buffer it still holds.
+func (b Buffer) Valid() bool { return b.s != nil && b.s.gen.Load() == b.gen }
 
-// Assign records job as the holder of the buffer, for a buffer reserved
-// before its job was known (reserve-then-poll).
-func (b Buffer) Assign(job string) {
+// Assign records o as the holder of the buffer, for a buffer reserved
+// before its delivery was known (reserve-then-poll).
+func (b Buffer) Assign(o *Owner) {
 	if b.pool == nil {
 		return
 	}
 	b.pool.mu.Lock()
 	defer b.pool.mu.Unlock()
-	if b.s.held && b.s.gen == b.gen {
-		b.s.owner = job
+	if b.s.held && b.s.gen.Load() == b.gen {
+		b.s.owner = o
 	}
 }
 
@@ -122,7 +129,7 @@ func (b Buffer) Release() {
 // waiter is one Acquire blocked on an empty pool.
 type waiter struct {
 	ch    chan *slot // buffered 1: a hand-off never blocks Release
-	owner string
+	owner *Owner
 }
 
 // Pool is a fixed set of equally sized float32 buffers. Acquire blocks until
@@ -137,8 +144,8 @@ type Pool struct {
 	waiters []*waiter
 	closed  bool
 
-	acquires, hits, misses, grown, waits, leaks uint64
-	waitTotal                                   time.Duration
+	acquires, hits, misses, grown, waits, leaks, trimmed uint64
+	waitTotal                                            time.Duration
 }
 
 // NewPool pre-allocates cfg.Count buffers.
@@ -179,10 +186,11 @@ func (p *Pool) Capacity() int { return p.cfg.Capacity() }
 func (p *Pool) MaxBytes() int64 { return int64(p.Capacity()) * int64(p.cfg.Size) * 4 }
 
 // Acquire returns a free buffer, waiting for one if none is free. The buffer
-// is recorded as held by the job named in ctx (see WithJob). Acquire fails
-// only when ctx ends or the pool is closed.
+// is recorded as held by the owner in ctx (see WithOwner). Waiters are
+// served first come, first served. Acquire fails only when ctx ends or the
+// pool is closed.
 func (p *Pool) Acquire(ctx context.Context) (Buffer, error) {
-	owner := JobFrom(ctx)
+	owner := OwnerFrom(ctx)
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -268,14 +276,14 @@ func (p *Pool) TryAcquire(ctx context.Context) (Buffer, bool) {
 	p.hits++
 	s := p.free[n-1]
 	p.free = p.free[:n-1]
-	return p.hold(s, JobFrom(ctx)), true
+	return p.hold(s, OwnerFrom(ctx)), true
 }
 
 // hold marks s as held by owner; p.mu is held.
-func (p *Pool) hold(s *slot, owner string) Buffer {
+func (p *Pool) hold(s *slot, owner *Owner) Buffer {
 	s.held = true
 	s.owner = owner
-	return Buffer{pool: p, s: s, gen: s.gen}
+	return Buffer{pool: p, s: s, gen: s.gen.Load()}
 }
 
 // handed turns a slot received from Release into a handle; the slot was
@@ -283,7 +291,7 @@ func (p *Pool) hold(s *slot, owner string) Buffer {
 func (p *Pool) handed(s *slot) Buffer {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Buffer{pool: p, s: s, gen: s.gen}
+	return Buffer{pool: p, s: s, gen: s.gen.Load()}
 }
 
 func (p *Pool) isWaiting(w *waiter) bool {
@@ -311,7 +319,7 @@ func (p *Pool) removeWaiter(w *waiter) bool {
 func (p *Pool) release(s *slot, gen uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if s == nil || !s.held || s.gen != gen {
+	if s == nil || !s.held || s.gen.Load() != gen {
 		return // double release, or reclaimed as a leak already
 	}
 	p.putLocked(s)
@@ -319,9 +327,9 @@ func (p *Pool) release(s *slot, gen uint64) {
 
 // putLocked returns a held slot: to the first waiter, or to the free list.
 func (p *Pool) putLocked(s *slot) {
-	s.gen++
+	s.gen.Add(1)
 	s.held = false
-	s.owner = ""
+	s.owner = nil
 	if len(p.waiters) > 0 && !p.closed {
 		w := p.waiters[0]
 		copy(p.waiters, p.waiters[1:])
@@ -336,15 +344,19 @@ func (p *Pool) putLocked(s *slot) {
 	p.free = append(p.free, s)
 }
 
-// Reclaim returns every buffer still held by job to the pool, counting each
-// as a leak, and reports how many there were. Call it when a job has ended:
-// any buffer the job still holds then is a leak.
-func (p *Pool) Reclaim(job string) int {
+// Reclaim returns every buffer still held by o to the pool, counting each
+// as a leak, and reports how many there were. Call it when o's delivery has
+// ended: any buffer it still holds then is a leak. The handles o held go
+// stale. A nil owner reclaims nothing.
+func (p *Pool) Reclaim(o *Owner) int {
+	if o == nil {
+		return 0
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := 0
 	for _, s := range p.all {
-		if s.held && s.owner == job {
+		if s.held && s.owner == o {
 			p.putLocked(s)
 			n++
 		}
@@ -353,13 +365,27 @@ func (p *Pool) Reclaim(job string) int {
 	return n
 }
 
-// Held reports how many buffers job holds now.
+// HeldBy reports how many buffers o holds now.
+func (p *Pool) HeldBy(o *Owner) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, s := range p.all {
+		if s.held && o != nil && s.owner == o {
+			n++
+		}
+	}
+	return n
+}
+
+// Held reports how many buffers the owners made for job id hold now, all
+// deliveries of the job together.
 func (p *Pool) Held(job string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := 0
 	for _, s := range p.all {
-		if s.held && s.owner == job {
+		if s.held && s.owner != nil && s.owner.job == job {
 			n++
 		}
 	}
@@ -374,12 +400,16 @@ func (p *Pool) Available() int {
 }
 
 // Trim frees buffers beyond the initial count that have been idle for at
-// least idle, shrinking an auto-grown pool back after a burst.
+// least idle, shrinking an auto-grown pool back after a burst, and reports
+// how many it freed. The free list is a stack, so the buffers that sit
+// longest unused are the ones at its bottom, and those go first. The worker
+// calls it every POOL_IDLE_TRIM/2.
 func (p *Pool) Trim(idle time.Duration) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := 0
 	now := time.Now()
+	defer func() { p.trimmed += uint64(n) }()
 	for i := 0; i < len(p.free) && len(p.all) > p.cfg.Count; {
 		s := p.free[i]
 		if now.Sub(s.freeSince) < idle {
@@ -423,6 +453,7 @@ type Stats struct {
 	Hits             uint64  `json:"hits"`
 	Misses           uint64  `json:"misses"`
 	Grown            uint64  `json:"grown"`
+	Trimmed          uint64  `json:"trimmed"`
 	WaitSeconds      float64 `json:"wait_seconds"`
 	Leaks            uint64  `json:"leaks"`
 	HasLeaks         bool    `json:"has_leaks"`
@@ -446,6 +477,7 @@ func (p *Pool) Stats() Stats {
 		Hits:             p.hits,
 		Misses:           p.misses,
 		Grown:            p.grown,
+		Trimmed:          p.trimmed,
 		WaitSeconds:      p.waitTotal.Seconds(),
 		Leaks:            p.leaks,
 		HasLeaks:         p.leaks > 0,

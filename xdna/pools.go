@@ -3,6 +3,7 @@ package xdna
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Dims are the model dimensions that size the pools.
@@ -86,12 +87,22 @@ func (p *Pools) MaxBytes() int64 {
 	return n
 }
 
-// Reclaim returns whatever the finished job still holds in any pool and
-// reports the number of leaked buffers.
-func (p *Pools) Reclaim(job string) int {
+// Reclaim returns whatever the ended delivery o still holds in any pool
+// and reports the number of leaked buffers.
+func (p *Pools) Reclaim(o *Owner) int {
 	n := 0
 	for _, q := range p.All() {
-		n += q.Reclaim(job)
+		n += q.Reclaim(o)
+	}
+	return n
+}
+
+// Trim frees, in every pool, buffers beyond the initial count that have been
+// idle for at least idle (see Pool.Trim), and reports how many.
+func (p *Pools) Trim(idle time.Duration) int {
+	n := 0
+	for _, q := range p.All() {
+		n += q.Trim(idle)
 	}
 	return n
 }

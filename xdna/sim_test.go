@@ -66,3 +66,44 @@ func TestSimEncodeHonoursContext(t *testing.T) {
 		t.Fatal("0 contexts accepted")
 	}
 }
+
+// A watched device reports a stall only while encodes wait on it without
+// any finishing for longer than the bound.
+func TestWatchedStall(t *testing.T) {
+	sim, err := NewSim(300*time.Millisecond, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := Watch(sim)
+	if w.Name() != DriverSim {
+		t.Fatalf("name %s", w.Name())
+	}
+	if _, stalled := w.Stalled(0); stalled {
+		t.Fatal("an idle device is stalled")
+	}
+	done := make(chan error, 1)
+	go func() { done <- w.Encode(context.Background(), nil, nil) }()
+	waitForBusy := time.Now().Add(5 * time.Second)
+	for {
+		if busy, _, _ := w.Progress(); busy == 1 {
+			break
+		}
+		if time.Now().After(waitForBusy) {
+			t.Fatal("encode never started")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if _, stalled := w.Stalled(50 * time.Millisecond); !stalled {
+		t.Fatal("an encode running past the bound is not a stall")
+	}
+	if _, stalled := w.Stalled(time.Minute); stalled {
+		t.Fatal("stalled within the bound")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if busy, idle, n := w.Progress(); busy != 0 || idle != 0 || n != 1 {
+		t.Fatalf("after the encode: busy %d idle %v encodes %d", busy, idle, n)
+	}
+}
