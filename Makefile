@@ -5,6 +5,9 @@ GO            ?= go
 BIN           := $(CURDIR)/bin
 NATS_VERSION  := v2.15.2
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
+MC_VERSION    := v0.0.0-20250313080218-cf909e1063a9
+# The CA bundle copied into the worker images (Debian's ca-certificates).
+CA_BUNDLE     ?= /etc/ssl/certs/ca-certificates.crt
 GOPATH_BIN    := $(shell $(GO) env GOPATH)/bin
 TEST_FLAGS    ?= -race -count=1 -timeout 45m
 export TESTCONTAINERS_RYUK_DISABLED := true
@@ -14,11 +17,12 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 all: build
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/xdna-worker ./cmd/xdnactl
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/xdna-worker ./cmd/xdnactl ./deploy/xdna-provision
 
-# tools: the real NATS server and MinIO binaries the tests and images use.
+# tools: the real NATS server, MinIO and mc binaries the tests and images use
+# (mc sets up the workers' MinIO user in docker-compose.local.yml).
 # A copy already installed with the same version in GOPATH/bin is reused.
-tools: $(BIN)/nats-server $(BIN)/minio
+tools: $(BIN)/nats-server $(BIN)/minio $(BIN)/mc
 
 $(BIN)/nats-server:
 	@mkdir -p $(BIN)
@@ -26,6 +30,14 @@ $(BIN)/nats-server:
 		echo "reusing $(GOPATH_BIN)/nats-server"; cp $(GOPATH_BIN)/nats-server $@; \
 	else \
 		CGO_ENABLED=0 GOBIN=$(BIN) $(GO) install github.com/nats-io/nats-server/v2@$(NATS_VERSION); \
+	fi
+
+$(BIN)/mc:
+	@mkdir -p $(BIN)
+	@if [ -x $(GOPATH_BIN)/mc ] && $(GO) version -m $(GOPATH_BIN)/mc 2>/dev/null | grep -q '$(MC_VERSION)'; then \
+		echo "reusing $(GOPATH_BIN)/mc"; cp $(GOPATH_BIN)/mc $@; \
+	else \
+		CGO_ENABLED=0 GOBIN=$(BIN) $(GO) install github.com/minio/mc@$(MC_VERSION); \
 	fi
 
 $(BIN)/minio:
@@ -84,6 +96,8 @@ demo:
 # ffmpeg installed (its files are copied from the Debian packages).
 images: tools build
 	@mkdir -p $(BIN)/.tmpdir
+	@test -s $(CA_BUNDLE) || { echo "no CA bundle at $(CA_BUNDLE): apt-get install ca-certificates (or set CA_BUNDLE)"; exit 1; }
+	cp $(CA_BUNDLE) $(BIN)/ca-certificates.crt
 	docker build -q -t xdna/nats-server:local -f deploy/images/nats.Dockerfile $(BIN)
 	docker build -q -t xdna/minio:local -f deploy/images/minio.Dockerfile $(BIN)
 	docker build -q -t xdna/xdna-worker:local -f deploy/Dockerfile $(BIN)

@@ -62,6 +62,26 @@ const (
 	audioBucket = "audio"
 )
 
+// NATS runs the shipped users and permissions (deploy/nats/nats-server.conf):
+// the workers connect as its least-privileged `worker` user with
+// PROVISION=false, the host side as `admin` (it provisions the streams).
+const (
+	natsConfFile   = "../deploy/nats/nats-server.conf"
+	natsConfInCtr  = "/etc/nats/xdna.conf"
+	natsWorkerUser = "worker"
+	natsAdminUser  = "admin"
+)
+
+// natsPasswords are the passwords of natsConfFile's users, passed to the
+// NATS container in the environment variables the file reads.
+var natsPasswords = map[string]string{
+	"XDNA_NATS_PUBLISHER_PASSWORD": "it-publisher-secret",
+	"XDNA_NATS_READER_PASSWORD":    "it-reader-secret",
+	"XDNA_NATS_WORKER_PASSWORD":    "it-worker-secret",
+	"XDNA_NATS_MINIO_PASSWORD":     "it-minio-secret",
+	"XDNA_NATS_ADMIN_PASSWORD":     "it-admin-secret",
+}
+
 // Container ports.
 const (
 	natsClientPort  = "4222/tcp"
@@ -200,6 +220,10 @@ type Worker struct {
 func workerEnv() map[string]string {
 	return map[string]string{
 		"NATS_URL":                 "nats://" + natsAlias + ":4222",
+		"NATS_USER":                natsWorkerUser,
+		"NATS_PASSWORD":            natsPasswords["XDNA_NATS_WORKER_PASSWORD"],
+		"NATS_INBOX_PREFIX":        "_INBOX_worker",
+		"PROVISION":                "false",
 		"S3_ENDPOINT":              minioAlias + ":9000",
 		"S3_ACCESS_KEY":            s3AccessKey,
 		"S3_SECRET_KEY":            s3SecretKey,
@@ -273,10 +297,12 @@ func NewCluster(t *testing.T, o Options) *Cluster {
 	var wg sync.WaitGroup
 	var natsErr, minioErr error
 	wg.Go(func() {
-		c.NATS, natsErr = c.runContainer(ctx, "nats", natsImage, []string{natsAlias}, nil,
+		c.NATS, natsErr = c.runContainer(ctx, "nats", natsImage, []string{natsAlias}, natsPasswords,
 			[]string{natsClientPort, natsMonitorPort},
 			[]mount.Mount{{Type: mount.TypeVolume, Source: c.volume, Target: "/data"}},
-			wait.ForHTTP("/healthz").WithPort(natsMonitorPort).WithStartupTimeout(time.Minute).WithPollInterval(100*time.Millisecond))
+			wait.ForHTTP("/healthz").WithPort(natsMonitorPort).WithStartupTimeout(time.Minute).WithPollInterval(100*time.Millisecond),
+			testcontainers.WithFiles(testcontainers.ContainerFile{HostFilePath: natsConfFile, ContainerFilePath: natsConfInCtr, FileMode: 0o444}),
+			testcontainers.WithCmd("--jetstream", "--store_dir", "/data", "--http_port", "8222", "--config", natsConfInCtr))
 	})
 	wg.Go(func() {
 		c.MinIO, minioErr = c.runContainer(ctx, "minio", minioImage, []string{minioAlias},
@@ -298,11 +324,18 @@ func NewCluster(t *testing.T, o Options) *Cluster {
 	}
 	c.QC = wc.Queue()
 	c.QC.Name = "integration-test"
+	// The host is the operator: admin provisions what the workers may not.
+	c.QC.User, c.QC.Password, c.QC.InboxPrefix = natsAdminUser, natsPasswords["XDNA_NATS_ADMIN_PASSWORD"], ""
 	if err := c.resolveNATS(ctx); err != nil {
 		t.Fatal(err)
 	}
 	c.QC.URL = "nats://" + *c.natsAddr.Load()
 	c.connectNATS(ctx)
+	if wc.Uploads.Enabled {
+		if err := queue.ProvisionUploads(ctx, c.JS, wc.Uploads, c.QC); err != nil {
+			t.Fatalf("provision uploads: %v", err)
+		}
+	}
 	if err := queue.Provision(ctx, c.JS, c.QC); err != nil {
 		t.Fatalf("provision: %v", err)
 	}
@@ -371,9 +404,9 @@ func (c *Cluster) envFor(o Options, i int) map[string]string {
 // aliases, its ports published on 127.0.0.1 only, and registers its
 // termination (after dumping its log tail if the test failed).
 func (c *Cluster) runContainer(ctx context.Context, role, image string, aliases []string, env map[string]string,
-	ports []string, mounts []mount.Mount, waitFor wait.Strategy) (*testcontainers.DockerContainer, error) {
+	ports []string, mounts []mount.Mount, waitFor wait.Strategy, extra ...testcontainers.ContainerCustomizer) (*testcontainers.DockerContainer, error) {
 	name := fmt.Sprintf("xdna-it-%s-%s", c.run, role)
-	ctr, err := testcontainers.Run(ctx, image,
+	opts := append([]testcontainers.ContainerCustomizer{
 		testcontainers.WithLogger(c.tclog),
 		testcontainers.WithName(name),
 		testcontainers.WithEnv(env),
@@ -389,7 +422,8 @@ func (c *Cluster) runContainer(ctx context.Context, role, image string, aliases 
 			hc.Mounts = append(hc.Mounts, mounts...)
 		}),
 		testcontainers.WithWaitStrategy(waitFor),
-	)
+	}, extra...)
+	ctr, err := testcontainers.Run(ctx, image, opts...)
 	if ctr != nil {
 		c.t.Cleanup(func() {
 			if c.t.Failed() {

@@ -33,6 +33,9 @@ done
 
 python3 -c "import wave,struct,math,sys; w=wave.open(sys.argv[1],'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000); w.writeframes(b''.join(struct.pack('<h',int(12000*math.sin(2*math.pi*440*i/16000))) for i in range(16000*3))); w.close()" "$tmp/smoke.wav"
 export NATS_URL="nats://127.0.0.1:$NATS_PORT" S3_ENDPOINT="127.0.0.1:$MINIO_PORT"
+# xdnactl submit also provisions the streams: it runs as the NATS admin
+# (the publisher user may only publish jobs and read results).
+export NATS_USER=admin NATS_PASSWORD=${XDNA_NATS_ADMIN_PASSWORD:-admin-dev-only}
 export S3_ACCESS_KEY=${MINIO_ROOT_USER:-minioadmin} S3_SECRET_KEY=${MINIO_ROOT_PASSWORD:-minioadmin}
 bin/xdnactl submit --wait --timeout 2m "$tmp/smoke.wav" | tee "$tmp/result.json"
 grep -q '"status":"succeeded"' "$tmp/result.json"
@@ -43,5 +46,13 @@ echo "compose smoke: one job through the stack: ok"
 # notifications), and its transcripts land next to it.
 bin/xdnactl upload --wait --timeout 2m "$tmp/smoke.wav" audio/smoke/dropped.wav | tee "$tmp/upload.json"
 grep -q '"status":"succeeded"' "$tmp/upload.json"
-grep -q 'audio/smoke/dropped.wav.srt' "$tmp/upload.json"
+grep -q 'transcripts/smoke/dropped.wav.srt' "$tmp/upload.json"
 echo "compose smoke: a file dropped into the audio bucket was transcribed: ok"
+
+# Ports are published on 127.0.0.1 only.
+for p in "$NATS_PORT" "$MINIO_PORT" "$WORKER_1_PORT"; do
+  if docker ps --format '{{.Ports}}' --filter "label=com.docker.compose.project=$project" | tr ',' '\n' | grep -- "->" | grep ":$p->" | grep -vq '^ *127\.0\.0\.1:'; then
+    echo "port $p is published beyond 127.0.0.1"; exit 1
+  fi
+done
+echo "compose smoke: every published port is bound to 127.0.0.1: ok"
