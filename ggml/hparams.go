@@ -60,3 +60,9 @@ func (h *Hparams) ints() []*int {
 	return []*int{&h.NVocab, &h.NAudioCtx, &h.NAudioState, &h.NAudioHead, &h.NAudioLayer,
 		&h.NTextCtx, &h.NTextState, &h.NTextHead, &h.NTextLayer, &h.NMels, &h.FType}
 }
+
+// hparamNames are the hyperparameters' names in file order (as ints).
+func hparamNames() []string {
+	return []string{"n_vocab", "n_audio_ctx", "n_audio_state", "n_audio_head", "n_audio_layer",
+		"n_text_ctx", "n_text_state", "n_text_head", "n_text_layer", "n_mels", "ftype"}
+}

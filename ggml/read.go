@@ -18,16 +18,23 @@ const (
 	MaxTokenLen = 4096      // bytes in one token
 	MaxMel      = 1024      // mel bands in the filterbank
 	MaxFFT      = 1 << 16   // frequency bins per mel band
+	// MaxHparam bounds every hyperparameter; negative ones are corrupt
+	// too. What a model can really use is checked by its loader.
+	MaxHparam = 1 << 24
 )
 
 // bufferSize is the read buffer; big tensors bypass it and are read straight
 // into their Data.
 const bufferSize = 1 << 20
 
-// chunkSize is the largest allocation made on a tensor's word alone when
-// the input's size is unknown: bigger tensors grow as their data arrives,
-// so a corrupt shape cannot demand more memory than the input holds.
-const chunkSize = 64 << 20
+// growStart is the largest allocation made on a count's or a shape's word
+// alone when the input's size is unknown (a pipe): mel filters, the
+// vocabulary and bigger tensors then grow as their data arrives, so a
+// corrupt header cannot demand more memory than the input holds.
+const growStart = 1 << 20
+
+// arenaSize is the size of the chunks vocabulary tokens are carved from.
+const arenaSize = 64 << 10
 
 // Open reads the ggml model file at path (see Read). Errors from the file
 // system name the path; format errors do not, so callers add it.
@@ -160,8 +167,12 @@ func (d *decoder) hparams(h *Hparams) error {
 	if err := d.full(p, "hparams"); err != nil {
 		return err
 	}
+	names := hparamNames()
 	for i, f := range fields {
 		*f = int(int32(binary.LittleEndian.Uint32(p[4*i:])))
+		if *f < 0 || *f > MaxHparam {
+			return fmt.Errorf("%w: hparam %s is %d, want 0 to %d", ErrCorrupt, names[i], *f, MaxHparam)
+		}
 	}
 	return nil
 }
@@ -177,19 +188,46 @@ func (d *decoder) filters(m *MelFilters) error {
 			ErrCorrupt, m.NMel, m.NFFT, MaxMel, MaxFFT)
 	}
 	n := m.NMel * m.NFFT
-	if !d.fits(int64(4 * n)) {
-		return fmt.Errorf("%w: mel filters (%d×%d float32) needs %d bytes at offset %d, %s",
-			ErrTruncated, m.NMel, m.NFFT, 4*n, d.off, d.left())
+	m.Data, err = d.float32s(n, fmt.Sprintf("mel filters (%d×%d float32)", m.NMel, m.NFFT))
+	return err
+}
+
+// float32s reads n little-endian float32 values of the named part. Memory
+// follows the data: all n at once when the input's size shows they are
+// there, otherwise growing as they arrive, so a header cannot make a short
+// input from a pipe allocate what its counts claim.
+func (d *decoder) float32s(n int, what string) ([]float32, error) {
+	if !d.fits(4 * int64(n)) {
+		return nil, fmt.Errorf("%w: %s needs %d bytes at offset %d, %s", ErrTruncated, what, 4*n, d.off, d.left())
 	}
-	p := make([]byte, 4*n)
-	if err := d.full(p, fmt.Sprintf("mel filters (%d×%d float32)", m.NMel, m.NFFT)); err != nil {
-		return err
+	v := make([]float32, 0, d.prealloc(n, 4))
+	start := d.off
+	var chunk [4096]byte
+	for len(v) < n {
+		k := min(n-len(v), len(chunk)/4)
+		p := chunk[:4*k]
+		if err := d.full(p, what); err != nil {
+			if errors.Is(err, ErrTruncated) {
+				return nil, fmt.Errorf("%w: %s needs %d bytes at offset %d, but the file ends after %d",
+					ErrTruncated, what, 4*n, start, d.off-start)
+			}
+			return nil, err
+		}
+		for i := range k {
+			v = append(v, math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:])))
+		}
 	}
-	m.Data = make([]float32, n)
-	for i := range m.Data {
-		m.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:]))
+	return v, nil
+}
+
+// prealloc is how many of n items of size bytes each to allocate up front:
+// all of them when the input's size is known (the caller has checked they
+// fit), otherwise at most growStart bytes' worth.
+func (d *decoder) prealloc(n, size int) int {
+	if d.size >= 0 {
+		return n
 	}
-	return nil
+	return min(n, growStart/size)
 }
 
 func (d *decoder) vocab(f *File) error {
@@ -205,9 +243,9 @@ func (d *decoder) vocab(f *File) error {
 		return fmt.Errorf("%w: vocabulary of %d tokens needs at least %d bytes at offset %d, %s",
 			ErrTruncated, count, 4*count, d.off, d.left())
 	}
-	f.Vocab = make([][]byte, count)
+	f.Vocab = make([][]byte, 0, d.prealloc(count, 24))
 	var arena []byte // tokens are carved out of shared chunks
-	for i := range f.Vocab {
+	for i := range count {
 		p := d.b[:4]
 		if err := d.full(p, fmt.Sprintf("vocabulary token %d of %d (length)", i, count)); err != nil {
 			return err
@@ -217,14 +255,14 @@ func (d *decoder) vocab(f *File) error {
 			return fmt.Errorf("%w: vocabulary token %d is %d bytes long, want at most %d", ErrCorrupt, i, n, MaxTokenLen)
 		}
 		if int(n) > cap(arena)-len(arena) {
-			arena = make([]byte, 0, max(64<<10, int(n)))
+			arena = make([]byte, 0, max(arenaSize, int(n)))
 		}
 		tok := arena[len(arena) : len(arena)+int(n) : len(arena)+int(n)]
 		arena = arena[:len(arena)+int(n)]
 		if err := d.full(tok, fmt.Sprintf("vocabulary token %d of %d (%d bytes)", i, count, n)); err != nil {
 			return err
 		}
-		f.Vocab[i] = tok
+		f.Vocab = append(f.Vocab, tok)
 	}
 	return nil
 }
@@ -293,20 +331,22 @@ func (d *decoder) tensor(i int, f *File) (*Tensor, error) {
 	return t, nil
 }
 
-// data reads n bytes of tensor data in one allocation, or, when the input's
-// size is unknown and n is large, growing as the data arrives.
+// data reads n bytes of tensor data: in one allocation when the input's
+// size is known (and holds them), otherwise growing from growStart bytes as
+// the data arrives (at most doubling), so a shape in a short input from a
+// pipe cannot demand more memory than the input holds.
 func (d *decoder) data(n int, what string) ([]byte, error) {
 	if !d.fits(int64(n)) {
 		return nil, fmt.Errorf("%w: %s needs %d bytes at offset %d, %s", ErrTruncated, what, n, d.off, d.left())
 	}
-	if d.size >= 0 || n <= chunkSize {
+	if d.size >= 0 || n <= growStart {
 		p := make([]byte, n)
 		return p, d.full(p, what)
 	}
 	start := d.off
-	p := make([]byte, 0, chunkSize)
+	p := make([]byte, 0, growStart)
 	for len(p) < n {
-		m := min(n-len(p), chunkSize)
+		m := min(n-len(p), max(len(p), growStart))
 		p = slices.Grow(p, m)
 		if err := d.full(p[len(p):len(p)+m], what); err != nil {
 			if errors.Is(err, ErrTruncated) {

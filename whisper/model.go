@@ -123,6 +123,11 @@ func FromFile(f *ggml.File) (*Model, error) {
 	if err := m.H.validate(); err != nil {
 		return nil, err
 	}
+	// Every layer has tensors: more layers than the file has tensors is
+	// a corrupt header, refused before the blocks are allocated.
+	if layers := h.NAudioLayer + h.NTextLayer; layers > len(f.Tensors) {
+		return nil, fmt.Errorf("%w: %d encoder and %d decoder layers, but the file has %d tensors", ErrModel, h.NAudioLayer, h.NTextLayer, len(f.Tensors))
+	}
 	if f.Filters.NMel != h.NMels || f.Filters.NFFT != 201 || len(f.Filters.Data) != h.NMels*201 {
 		return nil, fmt.Errorf("%w: mel filters are %d×%d, want %d×201", ErrModel, f.Filters.NMel, f.Filters.NFFT, h.NMels)
 	}
@@ -172,16 +177,33 @@ func FromFile(f *ggml.File) (*Model, error) {
 	return m, nil
 }
 
+// Limits on a model's hyperparameters, checked before anything is sized by
+// them. They are several times those of the largest Whisper model
+// (large-v3: n_vocab 51866, n_text_ctx 448, width 1280, 20 heads, 32
+// layers per stack), so any real model passes and a corrupt header cannot
+// make Load allocate per layer or per position without bound.
+const (
+	MaxVocab   = 1 << 17 // n_vocab
+	MaxTextCtx = 1 << 12 // n_text_ctx
+	MaxState   = 1 << 13 // n_audio_state, n_text_state
+	MaxHeads   = 1 << 8  // n_audio_head, n_text_head
+	MaxLayers  = 1 << 8  // n_audio_layer, n_text_layer
+)
+
 func (h Hparams) validate() error {
 	var errs []error
-	pos := map[string]int{
-		"n_vocab": h.NVocab, "n_audio_ctx": h.NAudioCtx, "n_audio_state": h.NAudioState, "n_audio_head": h.NAudioHead,
-		"n_audio_layer": h.NAudioLayer, "n_text_ctx": h.NTextCtx, "n_text_state": h.NTextState,
-		"n_text_head": h.NTextHead, "n_text_layer": h.NTextLayer, "n_mels": h.NMels,
-	}
-	for name, v := range pos {
-		if v <= 0 {
-			errs = append(errs, fmt.Errorf("%w: %s is %d", ErrModel, name, v))
+	for _, p := range []struct {
+		name   string
+		v, max int
+	}{
+		{"n_vocab", h.NVocab, MaxVocab}, {"n_audio_ctx", h.NAudioCtx, xdna.FramesPerWindow / 2},
+		{"n_audio_state", h.NAudioState, MaxState}, {"n_audio_head", h.NAudioHead, MaxHeads},
+		{"n_audio_layer", h.NAudioLayer, MaxLayers}, {"n_text_ctx", h.NTextCtx, MaxTextCtx},
+		{"n_text_state", h.NTextState, MaxState}, {"n_text_head", h.NTextHead, MaxHeads},
+		{"n_text_layer", h.NTextLayer, MaxLayers}, {"n_mels", h.NMels, 128},
+	} {
+		if p.v <= 0 || p.v > p.max {
+			errs = append(errs, fmt.Errorf("%w: %s is %d, want 1 to %d", ErrModel, p.name, p.v, p.max))
 		}
 	}
 	if h.NAudioHead > 0 && h.NAudioState%h.NAudioHead != 0 {

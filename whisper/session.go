@@ -2,6 +2,7 @@ package whisper
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -96,7 +97,12 @@ func (t *TextDecoder) Start(ctx context.Context, req *pipeline.Request) (pipelin
 		s.lang = lang
 	}
 	if p := strings.TrimSpace(req.Prompt); p != "" {
-		s.prev = tok.EncodeBPE(" " + p)
+		// The prompt comes from the job: encode it under the job's context.
+		prev, err := tok.EncodeBPEContext(ctx, " "+p)
+		if err != nil {
+			return nil, fmt.Errorf("whisper: prompt: %w", err)
+		}
+		s.prev = prev
 	}
 	s.dec = t.decs.Get().(*Decoder)
 	return s, nil
@@ -136,6 +142,11 @@ type attempt struct {
 func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Window) (pipeline.WindowText, error) {
 	m, tok, o := s.t.m, s.t.m.Tok, s.t.opts
 	th := sampling.Thresholds{CompressionRatio: o.CompressionRatioThreshold, Logprob: o.LogprobThreshold, NoSpeech: o.NoSpeechThreshold}
+	frames := audioFrames(w)
+	if frames <= minFramesLeft {
+		// whisper.cpp decodes nothing once 100 ms or less of audio is left.
+		return pipeline.WindowText{Language: s.lang}, nil
+	}
 	if err := s.dec.SetAudio(ctx, enc); err != nil {
 		return pipeline.WindowText{}, err
 	}
@@ -174,7 +185,7 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 	var best attempt
 	for i, temp := range o.Temperatures {
 		s.dec.Truncate(cached)
-		a, err := s.sample(ctx, start, temp, w)
+		a, err := s.sample(ctx, start, temp, frames)
 		if err != nil {
 			return pipeline.WindowText{}, err
 		}
@@ -187,7 +198,7 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 	if sampling.SkipAsSilence(noSpeech, best.avgLogprob, th) {
 		return pipeline.WindowText{Language: s.lang}, nil // silence: skip the window
 	}
-	text := s.segments(best.tokens, w.Start, windowDur)
+	text := s.segments(best.tokens, w.Start, windowDur, time.Duration(max(w.Remaining, int64(w.Samples)))*time.Second/pipeline.SampleRate)
 	if o.NoContext || best.temperature > 0.5 {
 		s.prev = s.prev[:0]
 	} else {
@@ -197,8 +208,33 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 	return text, nil
 }
 
-// sample decodes up to MaxTokens tokens from the prompt's logits.
-func (s *session) sample(ctx context.Context, first []float32, temp float64, w pipeline.Window) (attempt, error) {
+// minFramesLeft is whisper.cpp's delta_min: 10 mel frames (100 ms). A
+// window with no more audio left than that is not decoded, and a timestamp
+// within it of the audio's end completes the decode.
+const minFramesLeft = 10
+
+// audioFrames is the number of 10 ms mel frames whisper.cpp counts from the
+// window's start to the end of the audio (log_mel_spectrogram's n_len_org,
+// 1 + (samples − 200)/160 rounded toward zero; whisper_full's seek_end −
+// seek, as our windows start on whole frames).
+func audioFrames(w pipeline.Window) int {
+	left := max(w.Remaining, int64(w.Samples))
+	return int(1 + (left-pipeline.NFFT/2)/pipeline.HopLength)
+}
+
+// endsDecode reports whether the timestamp <|index·0.02|> ends a window's
+// decode, as in whisper.cpp's whisper_full: a timestamp other than <|0.00|>
+// whose time (2·index frames) comes within minFramesLeft of the end of the
+// audio (frames from the window's start) completes the sequence, so no
+// segment starts at or after the end of the audio.
+func endsDecode(index, frames int) bool {
+	return index > 0 && 2*index+minFramesLeft >= frames
+}
+
+// sample decodes up to MaxTokens tokens from the prompt's logits, stopping
+// at EOT or at a timestamp that reaches the end of the audio, which is
+// frames mel frames from the window's start (see endsDecode).
+func (s *session) sample(ctx context.Context, first []float32, temp float64, frames int) (attempt, error) {
 	m, tok, o := s.t.m, s.t.m.Tok, s.t.opts
 	logits := make([]float32, len(first))
 	copy(logits, first)
@@ -228,6 +264,9 @@ func (s *session) sample(ctx context.Context, first []float32, temp float64, w p
 			break
 		}
 		s.tokens = append(s.tokens, next)
+		if tok.IsTimestamp(next) && endsDecode(next-tok.TimestampBegin(), frames) {
+			break // whisper.cpp: "end of audio reached"
+		}
 		if s.dec.Len() >= m.H.NTextCtx {
 			break
 		}
@@ -247,8 +286,11 @@ func (s *session) sample(ctx context.Context, first []float32, temp float64, w p
 }
 
 // segments splits a window's tokens at timestamp pairs, as OpenAI's
-// transcribe does, and says how much of the window they consumed.
-func (s *session) segments(tokens []int, start, dur time.Duration) pipeline.WindowText {
+// transcribe does, and says how much of the window they consumed. The
+// window starts at start and lasts dur; the audio has left from start on.
+// Segments are clamped to the window, and none starts at or after the end
+// of the audio.
+func (s *session) segments(tokens []int, start, dur, left time.Duration) pipeline.WindowText {
 	tok := s.t.m.Tok
 	var out pipeline.WindowText
 	isTS := func(i int) bool { return tok.IsTimestamp(tokens[i]) }
@@ -261,12 +303,13 @@ func (s *session) segments(tokens []int, start, dur time.Duration) pipeline.Wind
 		}
 	}
 	base := start.Seconds()
+	audioEnd := base + left.Seconds()
 	add := func(from, to float64, toks []int) {
 		text := strings.TrimSpace(tok.Decode(toks))
 		end := base + dur.Seconds()
 		from = min(max(base+from, s.lastEnd), end)
 		to = min(max(base+to, from), end)
-		if text == "" {
+		if text == "" || from >= audioEnd {
 			return
 		}
 		out.Segments = append(out.Segments, job.Segment{Start: round3(from), End: round3(to), Text: text})

@@ -3,7 +3,10 @@ package whisper_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/xdna-worker/xdna-worker/audio/wav"
 	"github.com/xdna-worker/xdna-worker/ggml"
@@ -72,4 +75,34 @@ func TestSessionOptions(t *testing.T) {
 	if _, err := transcribeTone(t, en, pipeline.Request{}, whisper.Options{MaxTokens: 24}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Issue 8, item 7: the prompt is encoded under the job's context, so a job
+// whose context is done (timeout, shutdown) does not keep its slot while a
+// long prompt is merged: Start fails at once with the context's error.
+func TestStartPromptHonoursContext(t *testing.T) {
+	m, _ := randomModel(t, small, ggml.F32)
+	td := m.NewTextDecoder(whisper.Options{})
+	prompt := strings.Repeat("abcdefghij", 64<<10/10) // 64 KiB in one word
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	sess, err := td.Start(ctx, &pipeline.Request{Prompt: prompt})
+	if !errors.Is(err, context.Canceled) {
+		if sess != nil {
+			sess.Close()
+		}
+		t.Fatalf("Start with a cancelled context: err %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("Start with a cancelled context returned after %v", d)
+	}
+
+	// With a live context the same prompt is encoded.
+	sess, err = td.Start(context.Background(), &pipeline.Request{Prompt: prompt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Close()
 }

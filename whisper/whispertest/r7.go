@@ -25,8 +25,18 @@ var ErrNoFixtures = errors.New("whispertest: Whisper fixtures not found (../shar
 // called name in model R7, by the fixtures' README: a splitmix64-style mix
 // of i and the tensor's FNV-1a 64 hash XOR 7, mapped to [-0.05, 0.05);
 // LayerNorm weights store 1 plus that.
-func R7Value(name string, i uint64) float32 {
-	z := fnv1a64(name) ^ 7
+func R7Value(name string, i uint64) float32 { return seededValue(7, name, i) }
+
+// SeededValue returns a value function for WriteModel: R7's generator with
+// seed in place of R7's 7 (SeededValue(7) is R7Value), so tests can make
+// many different random-weight models of any size.
+func SeededValue(seed uint64) func(name string, i uint64) float32 {
+	return func(name string, i uint64) float32 { return seededValue(seed, name, i) }
+}
+
+// seededValue is R7's generator with fnv1a64(name) XOR seed as the start.
+func seededValue(seed uint64, name string, i uint64) float32 {
+	z := fnv1a64(name) ^ seed
 	z += i * 0x9E3779B97F4A7C15
 	z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
 	z = (z ^ z>>27) * 0x94D049BB133111EB
