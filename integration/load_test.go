@@ -96,14 +96,20 @@ func loadTable(reports []*loadtest.Report, ideal float64) string {
 // TestBacklog10k publishes 10,000 jobs at once and lets 3 workers with a
 // fast sim window work the backlog down, sampling each worker container's
 // memory every 500 ms. Memory is bounded by the pools, not by the
-// backlog: every worker stays within its pool bytes + 100 MB. The drain is
-// followed for at most 90 s; a backlog left then is not waited for.
+// backlog: every worker stays within its pool bytes + 100 MB. The whole
+// drain is sampled and waited for (up to drainTimeout, past which the test
+// fails): the exactly-once checks always run on all 10,000 jobs, however
+// slow the machine.
 func TestBacklog10k(t *testing.T) {
 	start := time.Now()
 	const (
-		jobs      = 10000
-		slack     = 100 << 20
-		sampleFor = 90 * time.Second
+		jobs  = 10000
+		slack = 100 << 20
+		// drainTimeout is far above the drain's expected time (the sim
+		// ideal is 3 workers × 4 contexts / 10 ms = 1,200 jobs/s, ≈ 10 s;
+		// a loaded CI machine has taken 90 s): reaching it means the fleet
+		// is stuck, not slow.
+		drainTimeout = 10 * time.Minute
 	)
 	c := NewCluster(t, Options{Workers: 3, AudioSeconds: 2, Env: map[string]string{
 		"XDNA_SIM_WINDOW_MS": "10", "XDNA_SIM_CONTEXTS": "4", "ACK_WAIT": "30s",
@@ -153,7 +159,7 @@ func TestBacklog10k(t *testing.T) {
 	}
 	drainStart := time.Now()
 	var done uint64
-	for time.Since(drainStart) < sampleFor {
+	for time.Since(drainStart) < drainTimeout {
 		sample()
 		if done = c.resultsStored(); done >= jobs {
 			break
@@ -163,6 +169,9 @@ func TestBacklog10k(t *testing.T) {
 	sample()
 	elapsed := time.Since(drainStart)
 	done = c.resultsStored()
+	if done < jobs {
+		t.Errorf("backlog not drained within %v: %d of %d jobs left", drainTimeout, jobs-int(done), jobs)
+	}
 	rate := float64(done) / elapsed.Seconds()
 	t.Logf("%d of %d results after %v (%.0f jobs/s), %d memory samples per worker", done, jobs, elapsed.Round(time.Millisecond), rate, samples)
 
@@ -192,16 +201,14 @@ func TestBacklog10k(t *testing.T) {
 	if dup > 0 {
 		t.Errorf("%d jobs have more than one result", dup)
 	}
-	if done >= jobs {
-		res := c.AwaitResults("backlog", jobs, time.Minute)
-		c.CheckExactlyOnce(ids, res)
-		if s := Summarize(res); s.Failed > 0 {
-			t.Errorf("%d jobs failed: %v", s.Failed, s.Failures)
-		}
-		c.WaitJobsEmpty(30 * time.Second)
-	} else {
-		t.Logf("backlog not drained within %v: %d jobs left (not waited for)", sampleFor, jobs-int(done))
+	// Every job, not only those done by some deadline: AwaitResults fails
+	// the test for any job without a result.
+	res := c.AwaitResults("backlog", jobs, time.Minute)
+	c.CheckExactlyOnce(ids, res)
+	if s := Summarize(res); s.Failed > 0 {
+		t.Errorf("%d jobs failed: %v", s.Failed, s.Failures)
 	}
+	c.WaitJobsEmpty(30 * time.Second)
 	c.CheckDLQEmpty()
 	t.Logf("RESULT backlog: %d jobs published in %v; %d done in %v (%.0f jobs/s); %s; test %v",
 		jobs, published.Round(time.Millisecond), done, elapsed.Round(time.Millisecond), rate, strings.Join(peakLines, "; "), time.Since(start).Round(time.Second))

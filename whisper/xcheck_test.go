@@ -18,9 +18,7 @@ import (
 // r7Model writes the README's random-weight model R7 once per test binary.
 func r7Model(t testing.TB) *whisper.Model {
 	t.Helper()
-	if _, ok := whispertest.FixturesDir(); !ok {
-		t.Skip("../shared/fixtures/whisper is absent: the whisper.cpp cross-check needs its header and logits")
-	}
+	whispertest.RequireFixtures(t) // the whisper.cpp cross-check needs its header and logits
 	path := filepath.Join(t.TempDir(), "r7-tiny-128x2x2.bin")
 	f, err := os.Create(path)
 	if err != nil {

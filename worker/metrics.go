@@ -4,13 +4,34 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/xdna-worker/xdna-worker/buildinfo"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
+
+// CodeOK is the code label of xdna_jobs_total for a job that succeeded. A
+// metric's series all carry the same label names (client_golang enforces
+// it, and queries such as `sum by (code)` or `ignoring (code)` rely on it),
+// and Prometheus treats an empty label value as no label at all, so a
+// success gets a code of its own, as gRPC's grpc_code="OK" does, rather
+// than an empty one.
+const CodeOK = "ok"
+
+// jobCounter is xdna_jobs_total: jobs finished, by status and code.
+type jobCounter struct{ *prometheus.CounterVec }
+
+// WithLabelValues returns the counter of a status and an error code; an
+// empty code (a success) is counted as CodeOK.
+func (c jobCounter) WithLabelValues(status, code string) prometheus.Counter {
+	if code == "" {
+		code = CodeOK
+	}
+	return c.CounterVec.WithLabelValues(status, code)
+}
 
 // metrics are the worker's Prometheus series, on a registry of their own.
 type metrics struct {
 	reg          *prometheus.Registry
-	jobs         *prometheus.CounterVec   // by status and error code
+	jobs         jobCounter               // by status and error code (CodeOK for a success)
 	stage        *prometheus.HistogramVec // seconds per stage
 	queueWait    prometheus.Histogram
 	inFlight     prometheus.Gauge
@@ -29,9 +50,9 @@ func newMetrics(pools *xdna.Pools) *metrics {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := &metrics{
 		reg: reg,
-		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "xdna_jobs_total", Help: "Jobs finished, by status and error code.",
-		}, []string{"status", "code"}),
+		jobs: jobCounter{prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "xdna_jobs_total", Help: `Jobs finished, by status and error code (code "ok" for a success).`,
+		}, []string{"status", "code"})},
 		stage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "xdna_stage_seconds", Help: "Time spent per pipeline stage and job.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 14),
@@ -56,7 +77,12 @@ func newMetrics(pools *xdna.Pools) *metrics {
 			Name: "xdna_uploads_total", Help: "Records of S3 upload notifications, by what became of them (submitted, already_done, own_output, filtered, not_created, dead_letter).",
 		}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.jobs, m.stage, m.queueWait, m.inFlight, m.backpressure, m.redeliveries, m.retries, m.deadLetters, m.leaks, m.audioSeconds, m.duplicates, m.uploads, poolCollector{pools})
+	bi := buildinfo.Get()
+	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "xdna_build_info", Help: "Always 1; the labels name the running build (buildinfo package).",
+	}, []string{"version", "revision", "go_version"})
+	buildInfo.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
+	reg.MustRegister(buildInfo, m.jobs, m.stage, m.queueWait, m.inFlight, m.backpressure, m.redeliveries, m.retries, m.deadLetters, m.leaks, m.audioSeconds, m.duplicates, m.uploads, poolCollector{pools})
 	return m
 }
 
@@ -64,8 +90,10 @@ func newMetrics(pools *xdna.Pools) *metrics {
 type poolCollector struct{ pools *xdna.Pools }
 
 var (
-	poolBuffersDesc = prometheus.NewDesc("xdna_pool_buffers", "Buffers per pool and state.", []string{"pool", "state"}, nil)
-	poolHitDesc     = prometheus.NewDesc("xdna_pool_hit_rate", "Share of acquisitions served at once.", []string{"pool"}, nil)
+	poolBuffersDesc = prometheus.NewDesc("xdna_pool_buffers", "Buffers per pool and state (available, in_use); the states sum to xdna_pool_size.", []string{"pool", "state"}, nil)
+	poolSizeDesc    = prometheus.NewDesc("xdna_pool_size", "Buffers the pool holds now (grows up to xdna_pool_capacity under POOL_GROWTH=auto).", []string{"pool"}, nil)
+	poolCapDesc     = prometheus.NewDesc("xdna_pool_capacity", "Most buffers the pool may hold.", []string{"pool"}, nil)
+	poolHitDesc     = prometheus.NewDesc("xdna_pool_hit_ratio", "Share (0 to 1) of acquisitions served at once from a free buffer.", []string{"pool"}, nil)
 	poolWaitDesc    = prometheus.NewDesc("xdna_pool_wait_seconds_total", "Time spent waiting for buffers.", []string{"pool"}, nil)
 	poolWaitersDesc = prometheus.NewDesc("xdna_pool_waiters", "Acquisitions waiting now.", []string{"pool"}, nil)
 	poolLeaksDesc   = prometheus.NewDesc("xdna_pool_leaks_total", "Buffers reclaimed from ended jobs.", []string{"pool"}, nil)
@@ -73,7 +101,7 @@ var (
 )
 
 func (c poolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{poolBuffersDesc, poolHitDesc, poolWaitDesc, poolWaitersDesc, poolLeaksDesc, poolBytesDesc} {
+	for _, d := range []*prometheus.Desc{poolBuffersDesc, poolSizeDesc, poolCapDesc, poolHitDesc, poolWaitDesc, poolWaitersDesc, poolLeaksDesc, poolBytesDesc} {
 		ch <- d
 	}
 }
@@ -83,7 +111,8 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 		s := p.Stats()
 		ch <- prometheus.MustNewConstMetric(poolBuffersDesc, prometheus.GaugeValue, float64(s.BuffersAvailable), s.Name, "available")
 		ch <- prometheus.MustNewConstMetric(poolBuffersDesc, prometheus.GaugeValue, float64(s.BuffersInUse), s.Name, "in_use")
-		ch <- prometheus.MustNewConstMetric(poolBuffersDesc, prometheus.GaugeValue, float64(s.TotalBuffers), s.Name, "total")
+		ch <- prometheus.MustNewConstMetric(poolSizeDesc, prometheus.GaugeValue, float64(s.TotalBuffers), s.Name)
+		ch <- prometheus.MustNewConstMetric(poolCapDesc, prometheus.GaugeValue, float64(s.MaxBuffers), s.Name)
 		ch <- prometheus.MustNewConstMetric(poolHitDesc, prometheus.GaugeValue, s.HitRate, s.Name)
 		ch <- prometheus.MustNewConstMetric(poolWaitDesc, prometheus.CounterValue, s.WaitSeconds, s.Name)
 		ch <- prometheus.MustNewConstMetric(poolWaitersDesc, prometheus.GaugeValue, float64(s.Waiting), s.Name)

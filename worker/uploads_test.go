@@ -77,7 +77,7 @@ func TestUploadBecomesTranscript(t *testing.T) {
 	if n := metric(t, w, `xdna_uploads_total{outcome="submitted"}`); n != 1 {
 		t.Fatalf("submitted = %v, want 1", n)
 	}
-	if n := metric(t, w, `xdna_jobs_total{code="",status="succeeded"}`); n != 1 {
+	if n := metric(t, w, `xdna_jobs_total{code="ok",status="succeeded"}`); n != 1 {
 		t.Fatalf("%v jobs succeeded, want 1", n)
 	}
 }

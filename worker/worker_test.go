@@ -335,7 +335,7 @@ func TestHTTPEndpoints(t *testing.T) {
 		}
 	}
 	_, metrics := get("/metrics")
-	for _, series := range []string{`xdna_jobs_total{code="",status="succeeded"} 1`, "xdna_stage_seconds_bucket", "xdna_queue_wait_seconds", `xdna_pool_buffers{pool="mel",state="total"} 4`, "xdna_backpressure", "xdna_jobs_in_flight", "xdna_redeliveries_total"} {
+	for _, series := range []string{`xdna_jobs_total{code="ok",status="succeeded"} 1`, "xdna_stage_seconds_bucket", "xdna_queue_wait_seconds", `xdna_pool_size{pool="mel"} 4`, "xdna_backpressure", "xdna_jobs_in_flight", "xdna_redeliveries_total"} {
 		if !strings.Contains(metrics, series) {
 			t.Errorf("/metrics lacks %s", series)
 		}

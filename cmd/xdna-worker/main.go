@@ -16,17 +16,53 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kong"
+	// Public CAs for S3_USE_TLS and tls:// NATS URLs in the FROM-scratch
+	// image, which has no CA bundle: used only when the system has no roots
+	// (SSL_CERT_FILE and SSL_CERT_DIR still win where they name some).
+	_ "golang.org/x/crypto/x509roots/fallback"
+
+	"github.com/xdna-worker/xdna-worker/buildinfo"
 	"github.com/xdna-worker/xdna-worker/worker"
 )
 
-const usage = `usage:
-  xdna-worker            run a worker, configured from the environment (see README)
-  xdna-worker healthcheck
-                         exit 0 if the worker on HTTP_ADDR answers /healthz (for container healthchecks)
-  xdna-worker demo [FILE...]
-                         run NATS, an S3 endpoint and a worker in-process, transcribe
-                         the WAV files (a generated tone if none) and print the results
-`
+// cli is xdna-worker's command line: with no command it runs a worker.
+type cli struct {
+	Version kong.VersionFlag `help:"Print the version and exit."`
+
+	Serve       serveCmd       `cmd:"" default:"1" help:"Run a worker, configured from the environment (see README); the default command."`
+	Healthcheck healthcheckCmd `cmd:"" help:"Exit 0 if the worker on HTTP_ADDR answers /healthz (for container healthchecks)."`
+	Demo        demoCmd        `cmd:"" help:"Run NATS, an S3 endpoint and a worker in-process, transcribe the WAV files (a generated tone if none) and print the results."`
+}
+
+type serveCmd struct{}
+
+type healthcheckCmd struct{}
+
+type demoCmd struct {
+	Files []string `arg:"" optional:"" name:"file" help:"Audio files to transcribe."`
+}
+
+// exitStatus ends a command with a given exit status.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// app is what every command runs with.
+type app struct {
+	ctx    context.Context
+	stdout io.Writer
+	stderr *os.File
+}
+
+// Run runs the worker until SIGTERM or SIGINT.
+func (serveCmd) Run(a *app) error { return exitStatus(serve(a.ctx, a.stderr)) }
+
+// Run asks the local worker's /healthz.
+func (healthcheckCmd) Run(a *app) error { return exitStatus(healthcheck(a.ctx, a.stderr)) }
+
+// Run runs the demo.
+func (c *demoCmd) Run(a *app) error { return exitStatus(demo(a.ctx, c.Files, a.stdout, a.stderr)) }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -35,21 +71,54 @@ func main() {
 	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, stdout io.Writer, stderr *os.File) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "demo":
-			return demo(ctx, args[1:], stdout, stderr)
-		case "healthcheck":
-			return healthcheck(ctx, stderr)
-		case "help", "-h", "--help":
-			fmt.Fprint(stdout, usage)
-			return 0
-		default:
-			fmt.Fprintf(stderr, "xdna-worker: unknown command %q\n\n%s", args[0], usage)
-			return 2
-		}
+// exitRequest is how kong's help and --version stop parsing in run, which
+// must return rather than exit the process.
+type exitRequest int
+
+// run runs the command line args and returns the exit status: 0, 1 on a
+// failure, 2 for a usage error or a bad configuration.
+func run(ctx context.Context, args []string, stdout io.Writer, stderr *os.File) (code int) {
+	var c cli
+	parser, err := kong.New(&c, kong.Name("xdna-worker"),
+		kong.Description("A worker of the xdna-worker transcription fleet: it pulls jobs from NATS JetStream, reads audio from S3-compatible storage and publishes transcripts. It is configured from the environment (see README); `xdna-worker demo` runs the whole system in-process."),
+		kong.Vars{"version": "xdna-worker " + buildinfo.Get().String()},
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitRequest(code)) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, WrapUpperBound: 100}))
+	if err != nil {
+		panic(err) // the grammar above is wrong
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			ex, ok := r.(exitRequest)
+			if !ok {
+				panic(r)
+			}
+			code = int(ex)
+		}
+	}()
+	if len(args) > 0 && args[0] == "help" {
+		args = append(args[1:len(args):len(args)], "--help")
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "xdna-worker: %v\nrun \"xdna-worker --help\" for usage\n", err)
+		return 2
+	}
+	err = kctx.Run(&app{ctx: ctx, stdout: stdout, stderr: stderr})
+	var st exitStatus
+	if errors.As(err, &st) {
+		return int(st)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "xdna-worker:", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs a worker configured from the environment until ctx ends.
+func serve(ctx context.Context, stderr *os.File) int {
 	cfg, err := worker.LoadConfig(nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "xdna-worker: invalid configuration:\n%v\n", err)
@@ -57,7 +126,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, stderr *os.File) 
 	}
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	slog.SetDefault(log)
-	log.Info("starting", "config", cfg)
+	log.Info("starting", "version", buildinfo.Get().Version, "revision", buildinfo.Get().Revision, "config", cfg)
 
 	w, err := worker.Open(ctx, cfg, log)
 	if err != nil {
@@ -74,7 +143,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, stderr *os.File) 
 		log.Error("cannot listen", "addr", cfg.HTTPAddr, "err", err)
 		return 1
 	}
-	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(w.Handler(), defaultHTTPTimeouts)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("http listening", "addr", ln.Addr().String())
@@ -90,6 +159,34 @@ func run(ctx context.Context, args []string, stdout io.Writer, stderr *os.File) 
 	}
 	log.Info("worker stopped")
 	return 0
+}
+
+// httpTimeouts bound how long a client of the worker's HTTP endpoints
+// (/healthz, /readyz, /health, /metrics) may hold a connection, so that
+// slow or idle clients cannot pile up connections and goroutines.
+type httpTimeouts struct {
+	ReadHeader time.Duration // the request line and headers
+	Read       time.Duration // the whole request (the endpoints take no body)
+	Write      time.Duration // from the end of the headers to the end of the response
+	Idle       time.Duration // a keep-alive connection between requests
+}
+
+// defaultHTTPTimeouts suit probes (every few seconds) and Prometheus
+// scrapes (a scrape_timeout of at most a minute; /metrics answers in
+// milliseconds).
+var defaultHTTPTimeouts = httpTimeouts{ReadHeader: 10 * time.Second, Read: 15 * time.Second, Write: 60 * time.Second, Idle: 120 * time.Second}
+
+// newHTTPServer is the server of the worker's endpoints, with every
+// timeout of t set.
+func newHTTPServer(h http.Handler, t httpTimeouts) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		MaxHeaderBytes:    64 << 10,
+	}
 }
 
 // healthcheck asks the local worker's /healthz, for container healthchecks

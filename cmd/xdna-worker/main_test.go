@@ -28,8 +28,16 @@ import (
 	"github.com/xdna-worker/xdna-worker/storage/miniotest"
 )
 
-// binary is the xdna-worker built once for the process-level tests.
+// binary is the xdna-worker built once for the process-level tests, with
+// the version and revision set at link time as a release build sets them.
 var binary string
+
+const (
+	testVersion  = "v9.8.7-test"
+	testRevision = "0123abcd"
+	buildinfoPkg = "github.com/xdna-worker/xdna-worker/buildinfo"
+	testLDFlags  = "-X " + buildinfoPkg + ".version=" + testVersion + " -X " + buildinfoPkg + ".revision=" + testRevision
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "xdna-worker-bin-*")
@@ -37,7 +45,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "xdna-worker")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", binary, "-ldflags", testLDFlags, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build xdna-worker: %v\n%s", err, out)
 		os.Exit(1)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 
@@ -20,15 +19,35 @@ type config struct {
 	Bucket string         `env:"XDNACTL_BUCKET" envDefault:"audio"`
 }
 
-func loadConfig() (config, error) { return env.ParseAs[config]() }
+// connFlags are the connection flags of the commands that talk to the
+// fleet; each overrides its environment variable when given.
+type connFlags struct {
+	NATSURL     *string `name:"nats-url" placeholder:"URL" help:"NATS server URL (default $NATS_URL, else nats://127.0.0.1:4222)."`
+	S3Endpoint  *string `name:"s3-endpoint" placeholder:"HOST:PORT" help:"S3 endpoint (default $S3_ENDPOINT, else 127.0.0.1:9000)."`
+	S3AccessKey *string `name:"s3-access-key" placeholder:"KEY" help:"S3 access key (default $S3_ACCESS_KEY)."`
+	S3SecretKey *string `name:"s3-secret-key" placeholder:"SECRET" help:"S3 secret key (default $S3_SECRET_KEY)."`
+	Bucket      *string `name:"bucket" placeholder:"BUCKET" help:"Bucket for uploaded audio (default $XDNACTL_BUCKET, else audio)."`
+}
 
-// flags registers the connection flags that override the environment.
-func (c *config) flags(fs *flag.FlagSet) {
-	fs.StringVar(&c.NATS.URL, "nats-url", c.NATS.URL, "NATS server URL (NATS_URL)")
-	fs.StringVar(&c.S3.Endpoint, "s3-endpoint", c.S3.Endpoint, "S3 endpoint host:port (S3_ENDPOINT)")
-	fs.StringVar(&c.S3.AccessKey, "s3-access-key", c.S3.AccessKey, "S3 access key (S3_ACCESS_KEY)")
-	fs.StringVar(&c.S3.SecretKey, "s3-secret-key", c.S3.SecretKey, "S3 secret key (S3_SECRET_KEY)")
-	fs.StringVar(&c.Bucket, "bucket", c.Bucket, "bucket for uploaded audio (XDNACTL_BUCKET)")
+// config reads the environment, applies the flags given and validates the
+// result; problems are usage errors (exit status 2).
+func (f *connFlags) config() (*config, error) {
+	cfg, err := env.ParseAs[config]()
+	if err != nil {
+		return nil, usageError{fmt.Errorf("configuration: %w", err)}
+	}
+	for _, o := range []struct {
+		flag *string
+		dst  *string
+	}{{f.NATSURL, &cfg.NATS.URL}, {f.S3Endpoint, &cfg.S3.Endpoint}, {f.S3AccessKey, &cfg.S3.AccessKey}, {f.S3SecretKey, &cfg.S3.SecretKey}, {f.Bucket, &cfg.Bucket}} {
+		if o.flag != nil {
+			*o.dst = *o.flag
+		}
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, usageError{err}
+	}
+	return &cfg, nil
 }
 
 func (c *config) validate() error {

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -35,20 +34,21 @@ type decodeReport struct {
 // decodeCmd decodes a file the way the worker does, without NATS or
 // storage, and reports what it recognised and how fast it decoded. With
 // --out it writes the 16 kHz mono float32 the worker would transcribe.
-func decodeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("decode", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	out := fs.String("out", "", "write the worker's input (16 kHz mono float32 little-endian) to this file")
-	repeat := fs.Int("repeat", 1, "decode this many times and report the fastest (for benchmarks)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+type decodeCmd struct {
+	Out    string `placeholder:"FILE" help:"Write the worker's input (16 kHz mono float32 little-endian) to this file."`
+	Repeat int    `default:"1" help:"Decode this many times and report the fastest (for benchmarks)."`
+	File   string `arg:"" help:"Audio file."`
+}
+
+// Run decodes and prints the report as JSON.
+func (c *decodeCmd) Run(a *app) error {
+	ctx, stdout := a.ctx, a.stdout
+	if c.Repeat < 1 {
+		return usageError{fmt.Errorf("--repeat %d must be at least 1", c.Repeat)}
 	}
-	if fs.NArg() != 1 || *repeat < 1 {
-		return usageError{errors.New("usage: decode [--out F] [--repeat N] FILE")}
-	}
-	file := fs.Arg(0)
+	file := c.File
 	var rep *decodeReport
-	for range *repeat {
+	for range c.Repeat {
 		r, err := decodeOnce(ctx, file)
 		if err != nil {
 			return err
@@ -57,11 +57,11 @@ func decodeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			rep = r
 		}
 	}
-	if *out != "" {
-		if err := writeWorkerInput(ctx, file, *out); err != nil {
+	if c.Out != "" {
+		if err := writeWorkerInput(ctx, file, c.Out); err != nil {
 			return err
 		}
-		rep.Out = *out
+		rep.Out = c.Out
 	}
 	e := json.NewEncoder(stdout)
 	e.SetIndent("", "  ")

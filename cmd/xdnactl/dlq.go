@@ -3,42 +3,62 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"text/tabwriter"
 
 	"github.com/xdna-worker/xdna-worker/queue"
 )
 
-// dlq lists, replays and purges dead letters:
+// dlqCmd lists, replays and purges dead letters:
 //
 //	xdnactl dlq list [--json]
 //	xdnactl dlq replay SEQ... | --all
 //	xdnactl dlq purge SEQ... | --all
-func dlq(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return usageError{errors.New("usage: dlq list|replay|purge")}
-	}
-	verb := args[0]
-	fs := flag.NewFlagSet("dlq "+verb, flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "list as JSON lines")
-	all := fs.Bool("all", false, "every entry")
-	if err := parse(fs, cfg, args[1:]); err != nil {
-		return err
-	}
-	var seqs []uint64
-	for _, a := range fs.Args() {
-		n, err := strconv.ParseUint(a, 10, 64)
-		if err != nil {
-			return usageError{fmt.Errorf("%q is not a DLQ sequence number", a)}
-		}
-		seqs = append(seqs, n)
-	}
-	if verb != "list" && len(seqs) == 0 && !*all {
+type dlqCmd struct {
+	Conn   connFlags    `embed:""`
+	List   dlqListCmd   `cmd:"" help:"List dead letters: SEQ JOB ATTEMPTS PUBLISHED REASON LAST ERROR."`
+	Replay dlqReplayCmd `cmd:"" help:"Publish dead letters back into JOBS and delete them from the DLQ."`
+	Purge  dlqPurgeCmd  `cmd:"" help:"Delete dead letters."`
+}
+
+type dlqListCmd struct {
+	JSON bool `name:"json" help:"List as JSON lines."`
+}
+
+type dlqReplayCmd struct {
+	All  bool     `help:"Every entry."`
+	Seqs []uint64 `arg:"" optional:"" name:"seq" help:"DLQ sequence numbers."`
+}
+
+type dlqPurgeCmd struct {
+	All  bool     `help:"Every entry."`
+	Seqs []uint64 `arg:"" optional:"" name:"seq" help:"DLQ sequence numbers."`
+}
+
+// Run lists the dead letters.
+func (c *dlqListCmd) Run(a *app, parent *dlqCmd) error {
+	return dlq(a.ctx, &parent.Conn, "list", nil, false, c.JSON, a.stdout)
+}
+
+// Run replays the dead letters given.
+func (c *dlqReplayCmd) Run(a *app, parent *dlqCmd) error {
+	return dlq(a.ctx, &parent.Conn, "replay", c.Seqs, c.All, false, a.stdout)
+}
+
+// Run purges the dead letters given.
+func (c *dlqPurgeCmd) Run(a *app, parent *dlqCmd) error {
+	return dlq(a.ctx, &parent.Conn, "purge", c.Seqs, c.All, false, a.stdout)
+}
+
+// dlq runs one dead-letter verb.
+func dlq(ctx context.Context, conn *connFlags, verb string, seqs []uint64, all, asJSON bool, stdout io.Writer) error {
+	if verb != "list" && len(seqs) == 0 && !all {
 		return usageError{fmt.Errorf("dlq %s needs SEQ... or --all", verb)}
+	}
+	cfg, err := conn.config()
+	if err != nil {
+		return err
 	}
 	nc, js, err := connect(ctx, cfg)
 	if err != nil {
@@ -52,7 +72,7 @@ func dlq(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writ
 		if err != nil {
 			return err
 		}
-		if *asJSON {
+		if asJSON {
 			enc := json.NewEncoder(stdout)
 			for _, e := range entries {
 				enc.Encode(e)
@@ -66,7 +86,7 @@ func dlq(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writ
 		}
 		return tw.Flush()
 	case "replay":
-		if *all {
+		if all {
 			entries, err := queue.DeadLetters(ctx, js, qc)
 			if err != nil {
 				return err

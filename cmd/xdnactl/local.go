@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -46,25 +45,26 @@ func ffmpegOption() []audio.Option {
 	return nil
 }
 
-// transcribe runs the worker's pipeline on one local file, without NATS or
-// storage, and prints the result JSON.
-func transcribe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("transcribe", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	modelPath := fs.String("model", os.Getenv("WHISPER_MODEL"), "whisper.cpp ggml model file (WHISPER_MODEL)")
-	language := fs.String("language", "", "language code, or auto")
-	task := fs.String("task", "", "transcribe or translate")
-	prompt := fs.String("prompt", "", "initial prompt")
-	maxTokens := fs.Int("max-tokens", 0, "tokens per window (default n_text_ctx/2)")
-	noFallback := fs.Bool("no-fallback", false, "decode at temperature 0 only")
-	maxDuration := fs.Duration("max-duration", 0, "longest audio accepted (0: no limit)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+// transcribeCmd runs the worker's pipeline on one local file, without NATS
+// or storage, and prints the result JSON.
+type transcribeCmd struct {
+	Model       string        `env:"WHISPER_MODEL" placeholder:"FILE" help:"whisper.cpp ggml model file."`
+	Language    string        `help:"Language code, or auto."`
+	Task        string        `help:"transcribe or translate."`
+	Prompt      string        `help:"Initial prompt."`
+	MaxTokens   int           `name:"max-tokens" help:"Tokens per window (default n_text_ctx/2)."`
+	NoFallback  bool          `name:"no-fallback" help:"Decode at temperature 0 only."`
+	MaxDuration time.Duration `name:"max-duration" help:"Longest audio accepted (0: no limit)."`
+	File        string        `arg:"" help:"Audio file."`
+}
+
+// Run transcribes the file and prints the result.
+func (c *transcribeCmd) Run(a *app) error {
+	ctx, stdout, stderr := a.ctx, a.stdout, a.stderr
+	if c.Model == "" {
+		return usageError{errors.New("transcribe needs --model (or WHISPER_MODEL)")}
 	}
-	if *modelPath == "" || fs.NArg() != 1 {
-		return usageError{errors.New("transcribe needs --model M and exactly one FILE")}
-	}
-	m, err := whisper.Load(*modelPath)
+	m, err := whisper.Load(c.Model)
 	if err != nil {
 		return err
 	}
@@ -73,11 +73,11 @@ func transcribe(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	opts := whisper.Options{MaxTokens: *maxTokens}
-	if *noFallback {
+	opts := whisper.Options{MaxTokens: c.MaxTokens}
+	if c.NoFallback {
 		opts.Temperatures = []float64{0}
 	}
-	popts := []pipeline.Option{pipeline.WithMaxDuration(*maxDuration)}
+	popts := []pipeline.Option{pipeline.WithMaxDuration(c.MaxDuration)}
 	if ff, ok := ffmpegConfig(); ok {
 		popts = append(popts, pipeline.WithFFmpeg(ff))
 	}
@@ -85,16 +85,16 @@ func transcribe(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(fs.Arg(0))
+	f, err := os.Open(c.File)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	fi, _ := f.Stat()
-	id := newJobID(fs.Arg(0))
+	id := newJobID(c.File)
 	start := time.Now()
 	out, err := tr.Transcribe(xdna.WithJob(ctx, id), &pipeline.Request{
-		Audio: f, Size: fi.Size(), Language: *language, Task: *task, Prompt: *prompt,
+		Audio: f, Size: fi.Size(), Language: c.Language, Task: c.Task, Prompt: c.Prompt,
 	})
 	res := &job.Result{JobID: id, Model: m.Name, Device: xdna.DriverCPU, Attempt: 1, Segments: []job.Segment{}}
 	if err != nil {
@@ -112,39 +112,40 @@ func transcribe(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	e.SetIndent("", "  ")
 	e.Encode(res)
 	if err != nil {
-		return fmt.Errorf("%s: %w", filepath.Base(fs.Arg(0)), err)
+		return fmt.Errorf("%s: %w", filepath.Base(c.File), err)
 	}
 	return nil
 }
 
-// logits writes the teacher-forced logits after each given token for the
-// first window of FILE: steps × n_vocab float32, little-endian — the
+// logitsCmd writes the teacher-forced logits after each given token for
+// the first window of FILE: steps × n_vocab float32, little-endian — the
 // quantity whisper.cpp's whisper_get_logits returns.
-func logits(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("logits", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	modelPath := fs.String("model", os.Getenv("WHISPER_MODEL"), "whisper.cpp ggml model file")
-	tokenList := fs.String("tokens", "", "comma-separated token ids, e.g. 50257,50362,843")
-	outPath := fs.String("out", "", "output file")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	if *modelPath == "" || *tokenList == "" || *outPath == "" || fs.NArg() != 1 {
-		return usageError{errors.New("logits needs --model M --tokens t1,t2,... --out F and one FILE")}
+type logitsCmd struct {
+	Model  string `env:"WHISPER_MODEL" placeholder:"FILE" help:"whisper.cpp ggml model file."`
+	Tokens string `placeholder:"T1,T2,..." help:"Comma-separated token ids, e.g. 50257,50362,843."`
+	Out    string `placeholder:"FILE" help:"Output file."`
+	File   string `arg:"" help:"Audio file."`
+}
+
+// Run computes the logits and writes them to --out.
+func (c *logitsCmd) Run(a *app) error {
+	ctx, stderr := a.ctx, a.stderr
+	if c.Model == "" || c.Tokens == "" || c.Out == "" {
+		return usageError{errors.New("logits needs --model M (or WHISPER_MODEL), --tokens t1,t2,... and --out F")}
 	}
 	var tokens []int
-	for _, s := range strings.Split(*tokenList, ",") {
+	for _, s := range strings.Split(c.Tokens, ",") {
 		t, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
 			return usageError{fmt.Errorf("--tokens: %q is not a token id", s)}
 		}
 		tokens = append(tokens, t)
 	}
-	m, err := whisper.Load(*modelPath)
+	m, err := whisper.Load(c.Model)
 	if err != nil {
 		return err
 	}
-	mel, err := melOfFirstWindow(fs.Arg(0), m)
+	mel, err := melOfFirstWindow(c.File, m)
 	if err != nil {
 		return err
 	}
@@ -156,7 +157,7 @@ func logits(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := dec.SetAudio(ctx, enc); err != nil {
 		return err
 	}
-	f, err := os.Create(*outPath)
+	f, err := os.Create(c.Out)
 	if err != nil {
 		return err
 	}
@@ -177,7 +178,7 @@ func logits(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		f.Close()
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %d × %d logits to %s\n", len(tokens), m.H.NVocab, *outPath)
+	fmt.Fprintf(stderr, "wrote %d × %d logits to %s\n", len(tokens), m.H.NVocab, c.Out)
 	return f.Close()
 }
 

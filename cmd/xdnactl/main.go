@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,16 +15,21 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/alecthomas/kong"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/schollz/progressbar/v3"
+	// Public CAs where the system has none (the FROM-scratch image).
+	_ "golang.org/x/crypto/x509roots/fallback"
 	"golang.org/x/term"
 
 	"github.com/xdna-worker/xdna-worker/audio"
+	"github.com/xdna-worker/xdna-worker/buildinfo"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/loadtest"
 	"github.com/xdna-worker/xdna-worker/pipeline"
@@ -34,27 +38,34 @@ import (
 	"github.com/xdna-worker/xdna-worker/whisper"
 )
 
-const usage = `usage: xdnactl <command> [flags]
+// cli is xdnactl's command line. Flags may come before or after the
+// arguments; every command has --help.
+type cli struct {
+	Version kong.VersionFlag `help:"Print the version and exit."`
 
-commands:
-  submit [--wait] [--bucket B] [--language L] [--task T] FILE...   upload audio and publish jobs
-  watch [--from-start] [JOB_ID...]                                   follow results as JSON lines
-  loadtest --concurrency N --jobs M [--json] FILE                    load-test the fleet
-  dlq list [--json] | dlq replay SEQ...|--all | dlq purge SEQ...|--all
-                                                                     dead letters: inspect, re-enqueue, delete
-  upload [--wait] FILE BUCKET/KEY                                    put a file into storage as is; with bucket
-                                                                     notifications on, the fleet transcribes it (--wait: print the result)
-  bucket create NAME...                                              create buckets (idempotent)
-  bucket notify ARN BUCKET...                                        announce uploads to a notification target,
-                                                                     e.g. arn:minio:sqs::XDNA:nats (idempotent)
-  transcribe --model M [--language L] [--task T] [--prompt P] FILE   run the pipeline locally, print the result
-  decode [--out F] [--repeat N] FILE                                 decode locally: format, codec, rate, channels, speed;
-                                                                     --out writes the worker's 16 kHz mono f32 input
-  logits --model M --tokens t1,t2,... --out F FILE                   teacher-forced logits (steps × n_vocab f32 LE)
+	Submit     submitCmd     `cmd:"" help:"Upload audio and publish jobs; --wait prints each result as one JSON line."`
+	Watch      watchCmd      `cmd:"" help:"Follow results as JSON lines (all, or the given jobs')."`
+	Loadtest   loadtestCmd   `cmd:"" name:"loadtest" help:"Load-test the fleet with one file."`
+	DLQ        dlqCmd        `cmd:"" name:"dlq" help:"Dead letters: list, replay into JOBS, purge."`
+	Upload     uploadCmd     `cmd:"" help:"Put a file into storage as is; with bucket notifications on, the fleet transcribes it (--wait prints the result)."`
+	Bucket     bucketCmd     `cmd:"" help:"Create buckets, or announce their uploads to a notification target."`
+	Transcribe transcribeCmd `cmd:"" help:"Run the worker's pipeline on a local file, without NATS or storage, and print the result."`
+	Decode     decodeCmd     `cmd:"" help:"Decode a local file: format, codec, rate, channels, speed; --out writes the worker's 16 kHz mono f32 input."`
+	Logits     logitsCmd     `cmd:"" help:"Teacher-forced logits of a local file's first window (steps × n_vocab float32, little-endian)."`
+}
 
-Connection settings come from the worker's environment variables
-(NATS_URL, S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, ...); flags override.
-`
+const description = `The client of an xdna-worker fleet: submit audio, watch results, load-test
+the fleet, manage dead letters, and run the worker's pipeline locally.
+
+Connection settings come from the worker's environment variables (NATS_URL,
+NATS_*, S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_*, XDNACTL_BUCKET);
+the connection flags override them.`
+
+// app is what every command runs with.
+type app struct {
+	ctx            context.Context
+	stdout, stderr io.Writer
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -63,79 +74,114 @@ func main() {
 	os.Exit(code)
 }
 
+// run runs xdnactl with args and returns its exit status: 0, 1 when the
+// command failed, 2 for a usage or configuration error (or a model file
+// that cannot be used).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
-	}
-	cfg, err := loadConfig()
+	var c cli
+	parser, err := kong.New(&c, kong.Name("xdnactl"), kong.Description(description),
+		kong.Vars{"version": "xdnactl " + buildinfo.Get().String()},
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, WrapUpperBound: 100}))
 	if err != nil {
-		fmt.Fprintln(stderr, "xdnactl: configuration:", err)
+		panic(err) // the grammar above is wrong
+	}
+	if len(args) == 0 {
+		parse(parser, []string{"--help"}, stderr, stderr)
 		return 2
 	}
-	var cmd func(context.Context, *config, []string, io.Writer, io.Writer) error
-	switch args[0] {
-	case "submit":
-		cmd = submit
-	case "watch":
-		cmd = watch
-	case "loadtest":
-		cmd = loadTest
-	case "bucket":
-		cmd = bucket
-	case "upload":
-		cmd = uploadFile
-	case "dlq":
-		cmd = dlq
-	case "transcribe", "logits", "decode":
-		local := transcribe
-		switch args[0] {
-		case "logits":
-			local = logits
-		case "decode":
-			local = decodeCmd
-		}
-		if err := local(ctx, args[1:], stdout, stderr); err != nil {
-			fmt.Fprintln(stderr, "xdnactl:", err)
-			var ue usageError
-			if errors.As(err, &ue) || errors.Is(err, whisper.ErrModel) {
-				return 2
+	kctx, code, done := parse(parser, args, stdout, stderr)
+	if done {
+		return code
+	}
+	err = kctx.Run(&app{ctx: ctx, stdout: stdout, stderr: stderr})
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "xdnactl:", err)
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, whisper.ErrModel) {
+		return 2
+	}
+	return 1
+}
+
+// exitRequest is how kong's help and --version stop parsing in run, which
+// must return rather than exit the process.
+type exitRequest int
+
+// parse parses args. When done, parsing ended the run (help, --version, a
+// usage error) with the returned status.
+func parse(parser *kong.Kong, args []string, stdout, stderr io.Writer) (kctx *kong.Context, code int, done bool) {
+	parser.Stdout, parser.Stderr = stdout, stderr
+	parser.Exit = func(code int) { panic(exitRequest(code)) }
+	defer func() {
+		if r := recover(); r != nil {
+			ex, ok := r.(exitRequest)
+			if !ok {
+				panic(r)
 			}
-			return 1
+			kctx, code, done = nil, int(ex), true
 		}
-		return 0
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "xdnactl: unknown command %q\n\n%s", args[0], usage)
-		return 2
+	}()
+	if args[0] == "help" { // `xdnactl help [COMMAND...]`, as `xdnactl [COMMAND...] --help`
+		args = append(slices.Clone(args[1:]), "--help")
 	}
-	if err := cmd(ctx, &cfg, args[1:], stdout, stderr); err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintln(stderr, "xdnactl:", err)
-			return 2
-		}
+	kctx, err := parser.Parse(longFlags(parser, args))
+	if err != nil {
 		fmt.Fprintln(stderr, "xdnactl:", err)
-		return 1
+		var pe *kong.ParseError
+		if errors.As(err, &pe) && pe.Context != nil {
+			fmt.Fprintf(stderr, "run \"%s --help\" for usage\n", strings.Join(append([]string{"xdnactl"}, commandPath(pe.Context)...), " "))
+		}
+		return nil, 2, true
 	}
-	return 0
+	return kctx, 0, false
 }
 
+// commandPath is the commands selected so far in a parse.
+func commandPath(kctx *kong.Context) []string {
+	var names []string
+	for _, p := range kctx.Path {
+		if p.Command != nil {
+			names = append(names, p.Command.Name)
+		}
+	}
+	return names
+}
+
+// longFlags rewrites -name and -name=value, which the flag package took as
+// --name, into the double-dash form for every long flag the grammar has,
+// so that command lines written for earlier versions keep working. Only
+// arguments before a "--" are rewritten.
+func longFlags(parser *kong.Kong, args []string) []string {
+	names := map[string]bool{}
+	var walk func(n *kong.Node)
+	walk = func(n *kong.Node) {
+		for _, f := range n.Flags {
+			names[f.Name] = true
+		}
+		for _, c := range n.Children {
+			walk(c)
+		}
+	}
+	walk(parser.Model.Node)
+	out := slices.Clone(args)
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			if name, _, _ := strings.Cut(a[1:], "="); names[name] {
+				out[i] = "-" + a
+			}
+		}
+	}
+	return out
+}
+
+// usageError is a command line or configuration the command cannot run
+// with (exit status 2).
 type usageError struct{ error }
-
-func parse(fs *flag.FlagSet, cfg *config, args []string) error {
-	cfg.flags(fs)
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	if err := cfg.validate(); err != nil {
-		return usageError{err}
-	}
-	return nil
-}
 
 // connect opens the broker connection and JetStream context.
 func connect(ctx context.Context, cfg *config) (*nats.Conn, jetstream.JetStream, error) {
@@ -151,6 +197,33 @@ func connect(ctx context.Context, cfg *config) (*nats.Conn, jetstream.JetStream,
 		return nil, nil, err
 	}
 	return nc, js, nil
+}
+
+// prepare readies the streams a client publishes jobs to and reads results
+// from. With PROVISION on (the default, as for the workers) it creates or
+// updates them (queue.Provision), which needs a NATS user allowed to manage
+// streams (deploy/nats: admin). With PROVISION=false it neither changes nor
+// inspects anything: queue.Prepare would run queue.Bind, which looks up
+// JOBS, the DLQ and the consumers, and the least-privileged publisher user
+// of deploy/nats may do none of that; it may only publish jobs and read
+// results. A missing JOBS stream then shows as the publish's error
+// (publishError).
+func prepare(ctx context.Context, js jetstream.JetStream, qc queue.Config) error {
+	if !qc.Provision.Bool() {
+		return nil
+	}
+	if err := queue.Provision(ctx, js, qc); err != nil {
+		return fmt.Errorf("provision the streams (set PROVISION=false to publish as a user that may not manage them): %w", err)
+	}
+	return nil
+}
+
+// publishError explains a job publish that no stream answered.
+func publishError(qc queue.Config, err error) error {
+	if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
+		return fmt.Errorf("%w: no stream captures %s; with PROVISION=false the streams must exist beforehand (xdna-provision)", err, qc.JobsSubject)
+	}
+	return err
 }
 
 var unsafeID = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -230,17 +303,22 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func submit(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
-	wait := fs.Bool("wait", false, "wait for each result and print it as one JSON line")
-	language := fs.String("language", "", "language code, or auto")
-	task := fs.String("task", "", "transcribe or translate")
-	timeout := fs.Duration("timeout", 30*time.Minute, "with --wait, give up after this long")
-	if err := parse(fs, cfg, args); err != nil {
+// submitCmd uploads files and publishes a job for each.
+type submitCmd struct {
+	Wait     bool          `help:"Wait for each result and print it as one JSON line."`
+	Language string        `help:"Language code, or auto."`
+	Task     string        `help:"transcribe or translate."`
+	Timeout  time.Duration `default:"30m" help:"With --wait, give up after this long."`
+	Files    []string      `arg:"" name:"file" help:"Audio files."`
+	Conn     connFlags     `embed:""`
+}
+
+// Run uploads and submits; with --wait it prints the results.
+func (c *submitCmd) Run(a *app) error {
+	ctx, stdout, stderr := a.ctx, a.stdout, a.stderr
+	cfg, err := c.Conn.config()
+	if err != nil {
 		return err
-	}
-	if fs.NArg() == 0 {
-		return usageError{errors.New("submit needs at least one FILE")}
 	}
 	st, err := storage.New(cfg.storage())
 	if err != nil {
@@ -255,34 +333,34 @@ func submit(ctx context.Context, cfg *config, args []string, stdout, stderr io.W
 		return err
 	}
 	defer nc.Close()
-	if err := queue.Provision(ctx, js, cfg.queue()); err != nil {
+	if err := prepare(ctx, js, cfg.queue()); err != nil {
 		return err
 	}
 	pub := queue.NewPublisher(js, cfg.queue())
 	var ids []string
 	files := map[string]string{} // job id → file
 	submitted := map[string]time.Time{}
-	for _, file := range fs.Args() {
+	for _, file := range c.Files {
 		id := newJobID(file)
 		ref, err := upload(ctx, st, cfg.Bucket, file, id, stderr)
 		if err != nil {
 			return err
 		}
-		if err := pub.Submit(ctx, &job.Job{ID: id, Audio: ref, Language: *language, Task: *task}); err != nil {
-			return err
+		if err := pub.Submit(ctx, &job.Job{ID: id, Audio: ref, Language: c.Language, Task: c.Task}); err != nil {
+			return publishError(cfg.queue(), err)
 		}
 		ids = append(ids, id)
 		files[id], submitted[id] = file, time.Now()
-		if !*wait {
+		if !c.Wait {
 			fmt.Fprintln(stdout, id)
 		} else {
 			fmt.Fprintf(stderr, "%s: queued as %s\n", file, id)
 		}
 	}
-	if !*wait {
+	if !c.Wait {
 		return nil
 	}
-	wctx, cancel := context.WithTimeout(ctx, *timeout)
+	wctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	failed := 0
 	enc := json.NewEncoder(stdout)
@@ -305,21 +383,29 @@ func submit(ctx context.Context, cfg *config, args []string, stdout, stderr io.W
 	return nil
 }
 
-// uploadFile puts a file into storage without publishing a job: with bucket
+// uploadCmd puts a file into storage without publishing a job: with bucket
 // notifications on, the upload itself becomes the job. With --wait it
 // derives that job's id the way the workers do and waits for its result.
-func uploadFile(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
-	wait := fs.Bool("wait", false, "wait for the transcript of the upload and print the result")
-	timeout := fs.Duration("timeout", 30*time.Minute, "with --wait, give up after this long")
-	if err := parse(fs, cfg, args); err != nil {
+type uploadCmd struct {
+	Wait    bool          `help:"Wait for the transcript of the upload and print the result."`
+	Timeout time.Duration `default:"30m" help:"With --wait, give up after this long."`
+	File    string        `arg:"" help:"Local file."`
+	Object  string        `arg:"" name:"bucket/key" help:"Where to put it."`
+	Conn    connFlags     `embed:""`
+}
+
+// Run uploads the file; with --wait it prints the result of its job.
+func (c *uploadCmd) Run(a *app) error {
+	ctx, stdout, stderr := a.ctx, a.stdout, a.stderr
+	bucketName, key, ok := strings.Cut(c.Object, "/")
+	if !ok || bucketName == "" || key == "" {
+		return usageError{fmt.Errorf("%q is not BUCKET/KEY", c.Object)}
+	}
+	cfg, err := c.Conn.config()
+	if err != nil {
 		return err
 	}
-	bucketName, key, ok := strings.Cut(fs.Arg(1), "/")
-	if fs.NArg() != 2 || !ok || bucketName == "" || key == "" {
-		return usageError{errors.New("usage: upload [--wait] FILE BUCKET/KEY")}
-	}
-	file := fs.Arg(0)
+	file := c.File
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -347,7 +433,7 @@ func uploadFile(ctx context.Context, cfg *config, args []string, stdout, stderr 
 		return err
 	}
 	id := queue.UploadJobID(bucketName, key, queue.UploadVersion(info.ETag, info.VersionID))
-	if !*wait {
+	if !c.Wait {
 		fmt.Fprintln(stdout, id)
 		return nil
 	}
@@ -357,7 +443,7 @@ func uploadFile(ctx context.Context, cfg *config, args []string, stdout, stderr 
 		return err
 	}
 	defer nc.Close()
-	wctx, cancel := context.WithTimeout(ctx, *timeout)
+	wctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	var res *job.Result
 	if err := queue.Await(wctx, js, cfg.queue(), []string{id}, func(r *job.Result) { res = r }); err != nil {
@@ -370,10 +456,18 @@ func uploadFile(ctx context.Context, cfg *config, args []string, stdout, stderr 
 	return nil
 }
 
-func watch(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("watch", flag.ContinueOnError)
-	fromStart := fs.Bool("from-start", false, "print the results already stored, then follow")
-	if err := parse(fs, cfg, args); err != nil {
+// watchCmd follows results.
+type watchCmd struct {
+	FromStart bool      `name:"from-start" help:"Print the results already stored, then follow."`
+	Jobs      []string  `arg:"" optional:"" name:"job-id" help:"Follow only these jobs."`
+	Conn      connFlags `embed:""`
+}
+
+// Run prints results as JSON lines until interrupted.
+func (c *watchCmd) Run(a *app) error {
+	ctx, stdout := a.ctx, a.stdout
+	cfg, err := c.Conn.config()
+	if err != nil {
 		return err
 	}
 	nc, js, err := connect(ctx, cfg)
@@ -382,11 +476,11 @@ func watch(ctx context.Context, cfg *config, args []string, stdout, stderr io.Wr
 	}
 	defer nc.Close()
 	opts := []queue.WatchOption{}
-	if *fromStart {
+	if c.FromStart {
 		opts = append(opts, queue.WatchFromStart())
 	}
-	if fs.NArg() > 0 {
-		opts = append(opts, queue.WatchJobs(fs.Args()...))
+	if len(c.Jobs) > 0 {
+		opts = append(opts, queue.WatchJobs(c.Jobs...))
 	}
 	enc := json.NewEncoder(stdout)
 	err = queue.Watch(ctx, js, cfg.queue(), func(r *job.Result, _ jetstream.Msg) error {
@@ -398,19 +492,25 @@ func watch(ctx context.Context, cfg *config, args []string, stdout, stderr io.Wr
 	return err
 }
 
-func loadTest(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	concurrency := fs.Int("concurrency", 4, "jobs outstanding at once")
-	jobs := fs.Int("jobs", 100, "jobs in total")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	timeout := fs.Duration("timeout", 30*time.Minute, "give up on missing results after this long")
-	if err := parse(fs, cfg, args); err != nil {
+// loadtestCmd load-tests the fleet.
+type loadtestCmd struct {
+	Concurrency int           `default:"4" help:"Jobs outstanding at once."`
+	Jobs        int           `default:"100" help:"Jobs in total."`
+	JSON        bool          `name:"json" help:"Print the report as JSON."`
+	Timeout     time.Duration `default:"30m" help:"Give up on missing results after this long."`
+	File        string        `arg:"" help:"The audio every job transcribes."`
+	Conn        connFlags     `embed:""`
+}
+
+// Run uploads the file once, runs the load test and prints its report.
+func (c *loadtestCmd) Run(a *app) error {
+	ctx, stdout, stderr := a.ctx, a.stdout, a.stderr
+	cfg, err := c.Conn.config()
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usageError{errors.New("loadtest needs exactly one FILE")}
-	}
-	file := fs.Arg(0)
+	jobs, asJSON := c.Jobs, c.JSON
+	file := c.File
 	seconds, err := audioSeconds(file)
 	if err != nil {
 		return err
@@ -432,18 +532,18 @@ func loadTest(ctx context.Context, cfg *config, args []string, stdout, stderr io
 		return err
 	}
 	defer nc.Close()
-	if err := queue.Provision(ctx, js, cfg.queue()); err != nil {
+	if err := prepare(ctx, js, cfg.queue()); err != nil {
 		return err
 	}
-	lc := loadtest.Config{Concurrency: *concurrency, Jobs: *jobs, Audio: ref, AudioSeconds: seconds, Timeout: *timeout}
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !*asJSON {
-		bar := progressbar.NewOptions(*jobs, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("jobs"),
+	lc := loadtest.Config{Concurrency: c.Concurrency, Jobs: jobs, Audio: ref, AudioSeconds: seconds, Timeout: c.Timeout}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !asJSON {
+		bar := progressbar.NewOptions(jobs, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("jobs"),
 			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
 		lc.Progress = func(done, _ int) { bar.Set(done) }
 	}
 	rep, err := loadtest.Run(ctx, js, cfg.queue(), lc)
 	if rep != nil {
-		if *asJSON {
+		if asJSON {
 			e := json.NewEncoder(stdout)
 			e.SetIndent("", "  ")
 			e.Encode(rep)
@@ -504,34 +604,59 @@ func printReport(w io.Writer, r *loadtest.Report) {
 	}
 }
 
-// bucket creates buckets: `xdnactl bucket create NAME...` (idempotent), for
-// setting up storage where no other S3 client is at hand (scratch images).
-func bucket(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bucket", flag.ContinueOnError)
-	if err := parse(fs, cfg, args); err != nil {
+// bucketCmd sets up buckets where no other S3 client is at hand (scratch
+// images): `bucket create NAME...` and `bucket notify ARN BUCKET...`, both
+// idempotent.
+type bucketCmd struct {
+	Conn   connFlags       `embed:""`
+	Create bucketCreateCmd `cmd:"" help:"Create buckets (idempotent)."`
+	Notify bucketNotifyCmd `cmd:"" help:"Announce the uploads of buckets to a notification target, e.g. arn:minio:sqs::XDNA:nats (idempotent)."`
+}
+
+type bucketCreateCmd struct {
+	Names []string `arg:"" name:"name" help:"Buckets to create."`
+}
+
+type bucketNotifyCmd struct {
+	ARN     string   `arg:"" name:"arn" help:"Notification target."`
+	Buckets []string `arg:"" name:"bucket" help:"Buckets whose uploads to announce."`
+}
+
+// Run announces the buckets' uploads to the target, retrying for a minute
+// while storage comes up.
+func (c *bucketNotifyCmd) Run(a *app, parent *bucketCmd) error {
+	ctx, stdout := a.ctx, a.stdout
+	cfg, err := parent.Conn.config()
+	if err != nil {
 		return err
-	}
-	create := fs.NArg() >= 2 && fs.Arg(0) == "create"
-	notify := fs.NArg() >= 3 && fs.Arg(0) == "notify"
-	if !create && !notify {
-		return usageError{errors.New("usage: bucket create NAME... | bucket notify ARN BUCKET...")}
 	}
 	st, err := storage.New(cfg.storage())
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if notify {
-		arn := fs.Arg(1)
-		for _, name := range fs.Args()[2:] {
-			if err := retryUntil(ctx, 60*time.Second, func() error { return st.NotifyUploads(ctx, name, arn) }); err != nil {
-				return fmt.Errorf("bucket %s: %w", name, err)
-			}
-			fmt.Fprintln(stdout, "bucket", name, "announces uploads to", arn)
+	for _, name := range c.Buckets {
+		if err := retryUntil(ctx, 60*time.Second, func() error { return st.NotifyUploads(ctx, name, c.ARN) }); err != nil {
+			return fmt.Errorf("bucket %s: %w", name, err)
 		}
-		return nil
+		fmt.Fprintln(stdout, "bucket", name, "announces uploads to", c.ARN)
 	}
-	for _, name := range fs.Args()[1:] {
+	return nil
+}
+
+// Run creates the buckets, retrying for a minute while storage comes up.
+func (c *bucketCreateCmd) Run(a *app, parent *bucketCmd) error {
+	ctx, stdout := a.ctx, a.stdout
+	cfg, err := parent.Conn.config()
+	if err != nil {
+		return err
+	}
+	st, err := storage.New(cfg.storage())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, name := range c.Names {
 		if err := retryUntil(ctx, 60*time.Second, func() error { return st.EnsureBucket(ctx, name) }); err != nil {
 			return fmt.Errorf("bucket %s: %w", name, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/xdna-worker/xdna-worker/ggml"
+	"github.com/xdna-worker/xdna-worker/internal/testenv"
 )
 
 // Fixture file names in FixturesDir.
@@ -47,17 +48,29 @@ func findFixtures() (string, bool) {
 	}
 }
 
+// RequireFixtures returns FixturesDir, ending tb when there is none:
+// skipped with a clear message in a user's clone, failed under CI
+// (testenv.Missing).
+func RequireFixtures(tb testing.TB) string {
+	tb.Helper()
+	dir, ok := FixturesDir()
+	if !ok {
+		testenv.Missing(tb, "Whisper fixtures not found (../shared/fixtures/whisper beside the module root)")
+	}
+	return dir
+}
+
 // Fixture returns the path of the named fixture file (one of the constants
-// above), skipping tb with a clear message when the fixtures are absent.
+// above), ending tb as RequireFixtures does when it is absent.
 func Fixture(tb testing.TB, name string) string {
 	tb.Helper()
 	dir, ok := FixturesDir()
 	if !ok {
-		tb.Skipf("skipping: Whisper fixtures not found (../shared/fixtures/whisper beside the module root); %s is needed", name)
+		testenv.Missing(tb, "Whisper fixtures not found (../shared/fixtures/whisper beside the module root); %s is needed", name)
 	}
 	p := filepath.Join(dir, name)
 	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("skipping: Whisper fixture missing: %v", err)
+		testenv.Missing(tb, "Whisper fixture missing: %v", err)
 	}
 	return p
 }

@@ -38,10 +38,7 @@ func TestFindFixtures(t *testing.T) {
 }
 
 func TestFixturesDirHere(t *testing.T) {
-	dir, ok := FixturesDir()
-	if !ok {
-		t.Skip("skipping: Whisper fixtures not found (../shared/fixtures/whisper beside the module root)")
-	}
+	dir := RequireFixtures(t)
 	if _, err := os.Stat(filepath.Join(dir, TinyENHeader)); err != nil {
 		t.Errorf("FixturesDir = %s, but: %v", dir, err)
 	}
