@@ -11,7 +11,6 @@ package deploy_test
 // deleting a stored result or forging an advisory as a worker, ...).
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,6 +22,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xdna-worker/xdna-worker/internal/logbuf"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -160,24 +161,6 @@ func connectAs(t *testing.T, url, role string) *natsClient {
 	return c
 }
 
-// lockedBuffer is a log sink shared with the worker's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // waitDeadLetter waits until the DLQ holds an entry for jobID and returns it.
 func waitDeadLetter(t *testing.T, admin *natsClient, cfg queue.Config, jobID string, d time.Duration) queue.DeadLetter {
 	t.Helper()
@@ -248,7 +231,7 @@ func TestNATSPermissions(t *testing.T) {
 		}
 		pcancel()
 	}
-	var wlog lockedBuffer
+	var wlog logbuf.Buffer
 	log := slog.New(slog.NewJSONHandler(&wlog, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

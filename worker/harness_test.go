@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xdna-worker/xdna-worker/internal/logbuf"
+
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/xdna-worker/xdna-worker/audio/wav"
@@ -37,7 +39,7 @@ type env struct {
 	store *storage.Client
 	pub   *queue.Publisher
 	qc    queue.Config
-	logs  *syncBuffer
+	logs  *logbuf.Buffer
 }
 
 const bucket = "audio"
@@ -52,7 +54,7 @@ func newEnv(t *testing.T) *env {
 func newEnvWith(t *testing.T, minioOpts func(*natstest.Server) []miniotest.Option) *env {
 	t.Helper()
 	ns := natstest.Start(t)
-	e := &env{t: t, nats: ns, minio: miniotest.Start(t, minioOpts(ns)...), logs: &syncBuffer{}}
+	e := &env{t: t, nats: ns, minio: miniotest.Start(t, minioOpts(ns)...), logs: &logbuf.Buffer{}}
 	e.js = e.nats.JetStream(t)
 	e.store = e.minio.Client(t)
 	if err := e.store.EnsureBucket(context.Background(), bucket); err != nil {
@@ -195,24 +197,6 @@ func tone(seconds float64) []byte {
 }
 
 func jobID(prefix string, i int) string { return prefix + "-" + strconv.Itoa(i) }
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)

@@ -13,10 +13,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/xdna-worker/xdna-worker/internal/logbuf"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -59,7 +60,7 @@ func TestMain(m *testing.M) {
 type proc struct {
 	t    *testing.T
 	cmd  *exec.Cmd
-	log  *lockedBuffer
+	log  *logbuf.Buffer
 	http string
 	done chan error
 }
@@ -105,7 +106,7 @@ func (s *stack) start(over map[string]string) *proc {
 	for k, v := range over {
 		env[k] = v
 	}
-	p := &proc{t: s.t, log: &lockedBuffer{}, http: env["HTTP_ADDR"], done: make(chan error, 1)}
+	p := &proc{t: s.t, log: &logbuf.Buffer{}, http: env["HTTP_ADDR"], done: make(chan error, 1)}
 	p.cmd = exec.Command(binary)
 	for k, v := range env {
 		p.cmd.Env = append(p.cmd.Env, k+"="+v)
@@ -383,24 +384,6 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(stderr.String(), "sim device") {
 		t.Fatalf("no notice about the sim device:\n%s", stderr.String())
 	}
-}
-
-// lockedBuffer is a goroutine-safe output sink.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func waitUntil(t *testing.T, timeout time.Duration, cond func() bool) {

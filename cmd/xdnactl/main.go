@@ -625,29 +625,22 @@ type bucketNotifyCmd struct {
 // Run announces the buckets' uploads to the target, retrying for a minute
 // while storage comes up.
 func (c *bucketNotifyCmd) Run(a *app, parent *bucketCmd) error {
-	ctx, stdout := a.ctx, a.stdout
-	cfg, err := parent.Conn.config()
-	if err != nil {
-		return err
-	}
-	st, err := storage.New(cfg.storage())
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	for _, name := range c.Buckets {
-		if err := retryUntil(ctx, 60*time.Second, func() error { return st.NotifyUploads(ctx, name, c.ARN) }); err != nil {
-			return fmt.Errorf("bucket %s: %w", name, err)
-		}
-		fmt.Fprintln(stdout, "bucket", name, "announces uploads to", c.ARN)
-	}
-	return nil
+	return parent.each(a, c.Buckets, "announces uploads to "+c.ARN, func(ctx context.Context, st *storage.Client, name string) error {
+		return st.NotifyUploads(ctx, name, c.ARN)
+	})
 }
 
 // Run creates the buckets, retrying for a minute while storage comes up.
 func (c *bucketCreateCmd) Run(a *app, parent *bucketCmd) error {
-	ctx, stdout := a.ctx, a.stdout
-	cfg, err := parent.Conn.config()
+	return parent.each(a, c.Names, "ready", func(ctx context.Context, st *storage.Client, name string) error {
+		return st.EnsureBucket(ctx, name)
+	})
+}
+
+// each runs op on every bucket, retrying each for a minute while storage
+// comes up, and prints "bucket NAME done" after each.
+func (c *bucketCmd) each(a *app, buckets []string, done string, op func(ctx context.Context, st *storage.Client, name string) error) error {
+	cfg, err := c.Conn.config()
 	if err != nil {
 		return err
 	}
@@ -656,11 +649,11 @@ func (c *bucketCreateCmd) Run(a *app, parent *bucketCmd) error {
 		return err
 	}
 	defer st.Close()
-	for _, name := range c.Names {
-		if err := retryUntil(ctx, 60*time.Second, func() error { return st.EnsureBucket(ctx, name) }); err != nil {
+	for _, name := range buckets {
+		if err := retryUntil(a.ctx, 60*time.Second, func() error { return op(a.ctx, st, name) }); err != nil {
 			return fmt.Errorf("bucket %s: %w", name, err)
 		}
-		fmt.Fprintln(stdout, "bucket", name, "ready")
+		fmt.Fprintln(a.stdout, "bucket", name, done)
 	}
 	return nil
 }
