@@ -52,6 +52,7 @@ type cli struct {
 	Transcribe transcribeCmd `cmd:"" help:"Run the worker's pipeline on a local file, without NATS or storage, and print the result."`
 	Decode     decodeCmd     `cmd:"" help:"Decode a local file: format, codec, rate, channels, speed; --out writes the worker's 16 kHz mono f32 input."`
 	Logits     logitsCmd     `cmd:"" help:"Teacher-forced logits of a local file's first window (steps × n_vocab float32, little-endian)."`
+	VAD        vadCmd        `cmd:"" name:"vad" help:"Speech segments of a local file (Silero VAD as whisper.cpp runs it); --probs-out writes the per-chunk probabilities."`
 }
 
 const description = `The client of an xdna-worker fleet: submit audio, watch results, load-test

@@ -1,0 +1,21 @@
+package vad
+
+import "errors"
+
+// Sentinel errors. Errors from Load and Parse wrap one of them (test with
+// errors.Is); the message says where and why.
+var (
+	// ErrBadMagic: the input does not start with the ggml magic.
+	ErrBadMagic = errors.New("vad: not a ggml VAD model file (bad magic)")
+
+	// ErrTruncated: the input ends inside the header or a tensor.
+	ErrTruncated = errors.New("vad: model file is truncated")
+
+	// ErrCorrupt: a count, length, shape or type in the file is impossible,
+	// or a tensor is duplicated, unknown or missing.
+	ErrCorrupt = errors.New("vad: model file is corrupt")
+
+	// ErrUnsupported: a well-formed file describes a model this package
+	// does not compute (another architecture or window size).
+	ErrUnsupported = errors.New("vad: unsupported VAD model")
+)
