@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
 	"github.com/xdna-worker/xdna-worker/queue/natstest"
@@ -38,14 +39,28 @@ func TestStartRestartKeepsURLAndStore(t *testing.T) {
 	ctx, cancel = context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// The old client reconnects by itself; the stream and message survived.
+	// Wait for the reconnect itself, not only IsConnected: under load the
+	// client may not have noticed the shutdown yet, and a request written to
+	// the dead connection is lost (it then waits for its reply until the
+	// deadline: how this test failed in CI).
 	deadline := time.Now().Add(20 * time.Second)
-	for !js.Conn().IsConnected() {
+	for js.Conn().Stats().Reconnects == 0 || !js.Conn().IsConnected() {
 		if time.Now().After(deadline) {
 			t.Fatal("client did not reconnect")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	st, err := js.Stream(ctx, "T")
+	// A request that went out in the instant of the reconnect can still be
+	// lost: ask again, each time for a short while, until the deadline.
+	var st jetstream.Stream
+	for ctx.Err() == nil {
+		actx, acancel := context.WithTimeout(ctx, 2*time.Second)
+		st, err = js.Stream(actx, "T")
+		acancel()
+		if err == nil {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
