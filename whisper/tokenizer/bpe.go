@@ -34,22 +34,20 @@ func (t *Tokenizer) EncodeBPEContext(ctx context.Context, text string) ([]int, e
 	m := merger{t: t, ctx: ctx}
 	var out []int
 	pieces := 0
-	splitWords(text, func(piece string) {
-		if m.err != nil {
-			return
-		}
+	splitWords(text, func(piece string) bool {
 		if pieces++; pieces%ctxCheckEvery == 0 {
 			if m.err = ctx.Err(); m.err != nil {
-				return
+				return false
 			}
 		}
 		if len(piece) <= t.maxLen {
 			if id, ok := t.ranks[piece]; ok {
 				out = append(out, id)
-				return
+				return true
 			}
 		}
 		out = m.merge(piece, out)
+		return m.err == nil
 	})
 	if m.err != nil {
 		return nil, fmt.Errorf("tokenizer: encoding %d bytes: %w", len(text), m.err)

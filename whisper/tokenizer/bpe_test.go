@@ -17,10 +17,10 @@ import (
 func encodeBPEQuadratic(t *Tokenizer, text string) []int {
 	var out []int
 	var bounds []int
-	splitWords(text, func(piece string) {
+	splitWords(text, func(piece string) bool {
 		if id, ok := t.ranks[piece]; ok {
 			out = append(out, id)
-			return
+			return true
 		}
 		bounds = bounds[:0]
 		for i := 0; i <= len(piece); i++ {
@@ -50,6 +50,7 @@ func encodeBPEQuadratic(t *Tokenizer, text string) []int {
 				}
 			}
 		}
+		return true
 	})
 	return out
 }

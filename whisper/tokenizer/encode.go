@@ -11,7 +11,7 @@ package tokenizer
 // For the exact ids OpenAI's tiktoken would produce, use EncodeBPE.
 func (t *Tokenizer) Encode(text string) []int {
 	var out []int
-	splitWords(text, func(piece string) {
+	splitWords(text, func(piece string) bool {
 		for i := 0; i < len(piece); {
 			j := min(len(piece), i+t.maxLen)
 			for ; j > i; j-- {
@@ -25,6 +25,7 @@ func (t *Tokenizer) Encode(text string) []int {
 			}
 			i = j
 		}
+		return true
 	})
 	return out
 }

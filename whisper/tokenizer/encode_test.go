@@ -148,7 +148,7 @@ func TestSplitWords(t *testing.T) {
 		{"\xffab", []string{"\xff", "ab"}},
 	} {
 		var got []string
-		splitWords(tc.in, func(p string) { got = append(got, p) })
+		splitWords(tc.in, func(p string) bool { got = append(got, p); return true })
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("split(%q) = %q, want %q", tc.in, got, tc.want)
 		}

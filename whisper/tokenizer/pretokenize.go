@@ -12,10 +12,13 @@ import (
 // applied leftmost-first as tiktoken (and OpenAI's whisper) does, and calls
 // fn with each piece in order. Go's regexp has no lookahead, so the
 // alternatives are matched by hand. Invalid UTF-8 bytes count as symbols.
-func splitWords(text string, fn func(piece string)) {
+// It stops early when fn returns false.
+func splitWords(text string, fn func(piece string) bool) {
 	for i := 0; i < len(text); {
 		n := matchAt(text, i)
-		fn(text[i : i+n])
+		if !fn(text[i : i+n]) {
+			return
+		}
 		i += n
 	}
 }
