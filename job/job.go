@@ -54,6 +54,8 @@ type Job struct {
 	Language string          `json:"language,omitempty"`
 	Task     string          `json:"task,omitempty"`
 	Prompt   string          `json:"prompt,omitempty"`
+	Decoding *Decoding       `json:"decoding,omitempty"` // overrides the worker's defaults
+	VAD      *bool           `json:"vad,omitempty"`      // only speech to the encoder; nil: the worker's VAD_DEFAULT
 	Output   *Output         `json:"output,omitempty"`
 	Metadata json.RawMessage `json:"metadata,omitempty"`
 }
@@ -65,7 +67,7 @@ const (
 )
 
 // Output formats a job may ask for.
-var outputFormats = map[string]bool{"json": true, "txt": true, "srt": true, "vtt": true}
+var outputFormats = map[string]bool{"json": true, "verbose_json": true, "txt": true, "srt": true, "vtt": true, "tsv": true}
 
 // Status of a finished job.
 const (
@@ -78,6 +80,18 @@ type Segment struct {
 	Start float64 `json:"start"`
 	End   float64 `json:"end"`
 	Text  string  `json:"text"`
+	// Tokens are the segment's token ids, timestamps included, as in
+	// OpenAI's verbose_json.
+	Tokens []int `json:"tokens,omitempty"`
+	// The window's decode the segment comes from, as OpenAI's verbose_json
+	// reports them: the average log probability of its tokens, the
+	// probability of <|nospeech|> after the start of transcript, the
+	// compression ratio of its text, and the temperature it was sampled at.
+	// Zero values are left out of the JSON.
+	AvgLogprob       float64 `json:"avg_logprob,omitempty"`
+	NoSpeechProb     float64 `json:"no_speech_prob,omitempty"`
+	CompressionRatio float64 `json:"compression_ratio,omitempty"`
+	Temperature      float64 `json:"temperature,omitempty"`
 }
 
 // ErrorBody is the error object of a failed result.
@@ -167,6 +181,9 @@ func (j *Job) Validate() error {
 		return Errorf(CodeInvalidJob, "job %s: metadata is %d bytes, more than %d", j.ID, len(j.Metadata), MaxMetadataBytes)
 	case len(j.Prompt) > MaxPromptBytes:
 		return Errorf(CodeInvalidJob, "job %s: prompt is %d bytes, more than %d", j.ID, len(j.Prompt), MaxPromptBytes)
+	}
+	if err := j.Decoding.Validate(); err != nil {
+		return Errorf(CodeInvalidJob, "job %s: %w", j.ID, err)
 	}
 	switch j.Task {
 	case "", TaskTranscribe, TaskTranslate:

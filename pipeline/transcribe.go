@@ -64,15 +64,22 @@ type Request struct {
 	Language string
 	Task     string
 	Prompt   string
+	// Decoding overrides the text decoder's defaults for this job (nil:
+	// none); the job validated it.
+	Decoding *job.Decoding
 	// ReleaseAudio, if set, is called once Audio has been decoded (or has
 	// failed to decode): the caller may then free what backs it (the
 	// fetched object's spool) while the windows are encoded.
 	ReleaseAudio func()
+	// VAD sends only the speech through the encoder when the transcriber
+	// has a voice-activity model (WithVAD); times stay those of the audio.
+	VAD bool
 }
 
 // Timings are the time spent in each stage, summed over windows.
 type Timings struct {
 	Decode     time.Duration // decode, down-mix and resample to 16 kHz
+	VAD        time.Duration // voice activity detection and packing the speech
 	Mel        time.Duration
 	Encode     time.Duration
 	DecodeText time.Duration
@@ -102,6 +109,7 @@ type Transcriber struct {
 	tempDir     string
 	spoolPrefix string
 	ffmpeg      *ffmpeg.Config
+	vad         *vadStage
 }
 
 // Option configures a Transcriber.
@@ -166,11 +174,15 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 	if err != nil {
 		return nil, err
 	}
-	defer closeSpool(spool)
+	defer func() { closeSpool(spool) }() // the speech-only spool once VAD ran
 	tr.Duration = time.Duration(samples) * time.Second / SampleRate
+	speech, err := t.speechOnly(ctx, req, &spool, &samples, &tr.Timings)
+	if err != nil {
+		return nil, err
+	}
 
 	var sess TextSession
-	if t.text != nil {
+	if t.text != nil && samples > 0 {
 		if sess, err = t.text.Start(ctx, req); err != nil {
 			return nil, err
 		}
@@ -205,6 +217,7 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 		tr.Segments = append(tr.Segments, text.Segments...)
 		tr.Windows++
 	}
+	speech.mapBack(tr.Segments)
 	for i, s := range tr.Segments {
 		if i > 0 {
 			tr.Text += " "

@@ -23,6 +23,7 @@ type Decoder struct {
 	attn, ff []float32
 	scratch  []float32
 	logits   []float32 // [n_vocab] of the last token
+	batch    *Batch    // beams or samples forked from the cached prompt
 }
 
 // NewDecoder allocates a decoder's caches: about (2·n_audio_ctx +

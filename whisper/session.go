@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,13 +15,28 @@ import (
 	"github.com/xdna-worker/xdna-worker/whisper/sampling"
 )
 
-// Options tune decoding. The zero value means OpenAI's defaults.
+// Options tune decoding. The zero value means whisper.cpp's CLI defaults:
+// beam search with 5 beams at temperature 0, best of 5 samples at the
+// fallback temperatures 0.2, …, 1.0, OpenAI's thresholds.
 type Options struct {
 	// Temperatures tried in order while a window's decode looks like a
-	// failure (too repetitive or too unlikely). Default 0, 0.2, …, 1.0.
+	// failure (too repetitive or too unlikely). Default 0, 0.2, …, 1.0;
+	// see TemperatureSchedule. A single temperature means no fallback.
 	Temperatures []float64
-	// MaxTokens bounds the tokens sampled per window (default n_text_ctx/2,
-	// 224), so silence or noise always ends.
+	// BeamSize is the number of beams at temperature 0 (default 5; 1 is
+	// greedy decoding).
+	BeamSize int
+	// BestOf is the number of samples drawn at a temperature above 0, the
+	// best kept (default 5).
+	BestOf int
+	// Patience: beam search ends once BeamSize·Patience sequences have
+	// finished (default 1).
+	Patience float64
+	// LengthPenalty ranks finished sequences: 0 (default) by average log
+	// probability, in (0, 1] by sum/((5+length)/6)^LengthPenalty.
+	LengthPenalty float64
+	// MaxTokens bounds the tokens sampled per window (default, as
+	// whisper.cpp: n_text_ctx/2 − 4 = 220), so silence or noise always ends.
 	MaxTokens int
 	// CompressionRatioThreshold (2.4), LogprobThreshold (-1) and
 	// NoSpeechThreshold (0.6) are OpenAI's fallback and silence rules.
@@ -37,8 +53,19 @@ func (o Options) withDefaults(h Hparams) Options {
 	if len(o.Temperatures) == 0 {
 		o.Temperatures = []float64{0, 0.2, 0.4, 0.6, 0.8, 1.0}
 	}
+	if o.BeamSize <= 0 {
+		o.BeamSize = DefaultBeamSize
+	}
+	if o.BestOf <= 0 {
+		o.BestOf = DefaultBestOf
+	}
+	if o.Patience <= 0 {
+		o.Patience = 1
+	}
+	// A batch holds at most maxBatch sequences (job.MaxBeamSize).
+	o.BeamSize, o.BestOf = min(o.BeamSize, maxBatch), min(o.BestOf, maxBatch)
 	if o.MaxTokens <= 0 {
-		o.MaxTokens = h.NTextCtx / 2
+		o.MaxTokens = h.NTextCtx/2 - 4 // whisper.cpp's whisper_full: 220
 	}
 	if o.CompressionRatioThreshold == 0 {
 		o.CompressionRatioThreshold = 2.4
@@ -48,6 +75,68 @@ func (o Options) withDefaults(h Hparams) Options {
 	}
 	if o.NoSpeechThreshold == 0 {
 		o.NoSpeechThreshold = 0.6
+	}
+	return o
+}
+
+// whisper.cpp's CLI defaults (whisper_full_default_params: beam_search.beam_size
+// and greedy.best_of).
+const (
+	DefaultBeamSize = 5
+	DefaultBestOf   = 5
+)
+
+// TemperatureIncrement is the step between fallback temperatures
+// (whisper.cpp's temperature_inc, OpenAI's temperature_increment_on_fallback).
+const TemperatureIncrement = 0.2
+
+// TemperatureSchedule is the temperatures a window may be decoded at: start,
+// then with fallback start + 0.2, start + 0.4, … up to 1, as whisper.cpp and
+// OpenAI's CLI build them. start is clamped to [0, 1].
+func TemperatureSchedule(start float64, fallback bool) []float64 {
+	start = min(max(start, 0), 1)
+	ts := []float64{start}
+	if !fallback {
+		return ts
+	}
+	for i := 1; ; i++ {
+		t := math.Round((start+float64(i)*TemperatureIncrement)*1e6) / 1e6
+		if t > 1+1e-6 {
+			return ts
+		}
+		ts = append(ts, t)
+	}
+}
+
+// withJob applies a job's decoding overrides (already validated).
+func (o Options) withJob(d *job.Decoding) Options {
+	if d == nil {
+		return o
+	}
+	if d.BeamSize != nil {
+		o.BeamSize = *d.BeamSize
+	}
+	if d.BestOf != nil {
+		o.BestOf = *d.BestOf
+	}
+	if d.Patience != nil {
+		o.Patience = *d.Patience
+	}
+	if d.LengthPenalty != nil {
+		o.LengthPenalty = *d.LengthPenalty
+	}
+	if d.Temperature != nil || d.Fallback != nil {
+		start, fallback := o.Temperatures[0], len(o.Temperatures) > 1
+		if d.Temperature != nil {
+			start = *d.Temperature
+		}
+		if d.Fallback != nil {
+			fallback = *d.Fallback
+		}
+		o.Temperatures = TemperatureSchedule(start, fallback)
+	}
+	if d.ConditionOnPreviousText != nil {
+		o.NoContext = !*d.ConditionOnPreviousText
 	}
 	return o
 }
@@ -71,7 +160,10 @@ func (m *Model) NewTextDecoder(opts Options) *TextDecoder {
 // Start begins decoding one job.
 func (t *TextDecoder) Start(ctx context.Context, req *pipeline.Request) (pipeline.TextSession, error) {
 	tok := t.m.Tok
-	s := &session{t: t, rng: rand.New(rand.NewPCG(t.opts.Seed, 0x5eed))}
+	if err := req.Decoding.Validate(); err != nil {
+		return nil, fmt.Errorf("whisper: %w", err)
+	}
+	s := &session{t: t, opts: t.opts.withJob(req.Decoding), rng: rand.New(rand.NewPCG(t.opts.Seed, 0x5eed))}
 	switch req.Task {
 	case "", job.TaskTranscribe:
 		s.task = job.TaskTranscribe
@@ -102,7 +194,7 @@ func (t *TextDecoder) Start(ctx context.Context, req *pipeline.Request) (pipelin
 		if err != nil {
 			return nil, fmt.Errorf("whisper: prompt: %w", err)
 		}
-		s.prev = prev
+		s.prev = s.keepPrompt(prev)
 	}
 	s.dec = t.decs.Get().(*Decoder)
 	return s, nil
@@ -112,6 +204,7 @@ func (t *TextDecoder) Start(ctx context.Context, req *pipeline.Request) (pipelin
 // window's tokens, and a decoder.
 type session struct {
 	t       *TextDecoder
+	opts    Options // the decoder's, with the job's overrides
 	dec     *Decoder
 	lang    string
 	task    string
@@ -140,7 +233,7 @@ type attempt struct {
 // DecodeWindow decodes one window with Whisper's temperature fallback and
 // turns the timestamp tokens into segments.
 func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Window) (pipeline.WindowText, error) {
-	m, tok, o := s.t.m, s.t.m.Tok, s.t.opts
+	tok, o := s.t.m.Tok, s.opts
 	th := sampling.Thresholds{CompressionRatio: o.CompressionRatioThreshold, Logprob: o.LogprobThreshold, NoSpeech: o.NoSpeechThreshold}
 	frames := audioFrames(w)
 	if frames <= minFramesLeft {
@@ -162,11 +255,10 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 	// The prompt: <|startofprev|> + recent tokens, then the SOT sequence.
 	var prompt []int
 	if len(s.prev) > 0 {
-		keep := min(len(s.prev), m.H.NTextCtx/2-1)
 		prompt = append(prompt, tok.Prev())
-		prompt = append(prompt, s.prev[len(s.prev)-keep:]...)
+		prompt = append(prompt, s.keepPrompt(s.prev)...)
 	}
-	sot := tok.SOTSequence(s.lang, s.task, true)
+	sot := tok.SOTSequence(s.lang, s.task, !s.noTimestamps())
 	prompt = append(prompt, sot[0])
 	logits, err := s.dec.Forward(prompt)
 	if err != nil {
@@ -185,7 +277,15 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 	var best attempt
 	for i, temp := range o.Temperatures {
 		s.dec.Truncate(cached)
-		a, err := s.sample(ctx, start, temp, frames)
+		var a attempt
+		switch {
+		case temp == 0 && o.BeamSize > 1:
+			a, err = s.beamSearch(ctx, start, frames)
+		case temp > 0 && o.BestOf > 1:
+			a, err = s.sampleBest(ctx, start, temp, frames)
+		default:
+			a, err = s.sample(ctx, start, temp, frames)
+		}
 		if err != nil {
 			return pipeline.WindowText{}, err
 		}
@@ -198,14 +298,26 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 	if sampling.SkipAsSilence(noSpeech, best.avgLogprob, th) {
 		return pipeline.WindowText{Language: s.lang}, nil // silence: skip the window
 	}
-	text := s.segments(best.tokens, w.Start, windowDur, time.Duration(max(w.Remaining, int64(w.Samples)))*time.Second/pipeline.SampleRate)
+	text := s.segments(best, noSpeech, w.Start, windowDur, time.Duration(max(w.Remaining, int64(w.Samples)))*time.Second/pipeline.SampleRate)
 	if o.NoContext || best.temperature > 0.5 {
 		s.prev = s.prev[:0]
 	} else {
-		s.prev = append(s.prev, best.tokens...)
+		s.prev = s.keepPrompt(append(s.prev, best.tokens...))
 	}
 	text.Language = s.lang
 	return text, nil
+}
+
+// keepPrompt keeps the last n_text_ctx/2 − 1 tokens of a prompt, the most
+// whisper.cpp puts after <|startofprev|> (its max_prompt_ctx − 1), moving
+// them to the front of the slice so it does not grow without bound.
+func (s *session) keepPrompt(prev []int) []int {
+	keep := s.t.m.H.NTextCtx/2 - 1
+	if len(prev) <= keep {
+		return prev
+	}
+	n := copy(prev, prev[len(prev)-keep:])
+	return prev[:n]
 }
 
 // minFramesLeft is whisper.cpp's delta_min: 10 mel frames (100 ms). A
@@ -235,23 +347,16 @@ func endsDecode(index, frames int) bool {
 // at EOT or at a timestamp that reaches the end of the audio, which is
 // frames mel frames from the window's start (see endsDecode).
 func (s *session) sample(ctx context.Context, first []float32, temp float64, frames int) (attempt, error) {
-	m, tok, o := s.t.m, s.t.m.Tok, s.t.opts
+	m, tok, o := s.t.m, s.t.m.Tok, s.opts
 	logits := make([]float32, len(first))
 	copy(logits, first)
 	s.tokens = s.tokens[:0]
 	var sum float64
-	// The initial timestamp may not exceed 1 s (50 steps of 20 ms).
-	const maxInitialTimestamp = 50
-	suppress := tok.SuppressTokens()
 	for len(s.tokens) < o.MaxTokens && s.dec.Len() < m.H.NTextCtx {
 		if err := ctx.Err(); err != nil {
 			return attempt{}, err
 		}
-		sampling.SuppressTokens(logits, suppress)
-		if len(s.tokens) == 0 {
-			sampling.SuppressBlank(logits, tok)
-		}
-		sampling.ApplyTimestampRules(logits, tok, s.tokens, maxInitialTimestamp)
+		s.filter(logits, s.tokens)
 		var next int
 		var lp float64
 		if temp == 0 {
@@ -290,8 +395,8 @@ func (s *session) sample(ctx context.Context, first []float32, temp float64, fra
 // window starts at start and lasts dur; the audio has left from start on.
 // Segments are clamped to the window, and none starts at or after the end
 // of the audio.
-func (s *session) segments(tokens []int, start, dur, left time.Duration) pipeline.WindowText {
-	tok := s.t.m.Tok
+func (s *session) segments(a attempt, noSpeech float64, start, dur, left time.Duration) pipeline.WindowText {
+	tok, tokens := s.t.m.Tok, a.tokens
 	var out pipeline.WindowText
 	isTS := func(i int) bool { return tok.IsTimestamp(tokens[i]) }
 	n := len(tokens)
@@ -312,7 +417,11 @@ func (s *session) segments(tokens []int, start, dur, left time.Duration) pipelin
 		if text == "" || from >= audioEnd {
 			return
 		}
-		out.Segments = append(out.Segments, job.Segment{Start: round3(from), End: round3(to), Text: text})
+		out.Segments = append(out.Segments, job.Segment{
+			Start: round3(from), End: round3(to), Text: text,
+			Tokens: slices.Clone(toks), AvgLogprob: a.avgLogprob, NoSpeechProb: noSpeech,
+			CompressionRatio: a.compression, Temperature: a.temperature,
+		})
 		s.lastEnd = to
 	}
 	if len(cuts) > 0 {
@@ -339,8 +448,19 @@ func (s *session) segments(tokens []int, start, dur, left time.Duration) pipelin
 			break
 		}
 	}
-	add(0, end, tokens)
+	from := 0.0
+	if n > 0 && isTS(0) {
+		from = tok.TimestampSeconds(tokens[0]) // whisper.cpp: the opening timestamp
+	}
+	add(from, end, tokens)
 	return out
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// noTimestamps is whisper.cpp's rule for "first release distilled models":
+// 2 decoder layers and not large-v3's vocabulary decode without timestamps.
+func (s *session) noTimestamps() bool {
+	h := s.t.m.H
+	return h.NTextLayer == 2 && h.NVocab != 51866
+}
