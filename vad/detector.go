@@ -69,7 +69,23 @@ func (d *Detector) Probabilities(ctx context.Context, samples []float32) ([]floa
 // AppendProbabilities is Probabilities appending to dst; with room in dst
 // it allocates nothing.
 func (d *Detector) AppendProbabilities(ctx context.Context, dst, samples []float32) ([]float32, error) {
-	d.lstm.reset()
+	d.Reset()
+	return d.Continue(ctx, dst, samples, true)
+}
+
+// Reset clears the LSTM state: the next Continue starts a new stream.
+func (d *Detector) Reset() { d.lstm.reset() }
+
+// Continue appends the probabilities of the chunks of samples to dst,
+// carrying the LSTM state on from the previous call (Reset starts afresh),
+// so a long stream can be fed in blocks: the probabilities are those of one
+// AppendProbabilities over the whole stream as long as every block but the
+// last holds a whole number of chunks (ErrBlock otherwise). It stops with
+// ctx's error between batches.
+func (d *Detector) Continue(ctx context.Context, dst, samples []float32, last bool) ([]float32, error) {
+	if !last && len(samples)%ChunkSamples != 0 {
+		return dst, fmt.Errorf("%w: %d samples is not a whole number of %d-sample chunks", ErrBlock, len(samples), ChunkSamples)
+	}
 	n := Chunks(len(samples))
 	for first := 0; first < n; first += batchChunks {
 		if err := ctx.Err(); err != nil {

@@ -131,3 +131,42 @@ func TestProbabilitiesAllocs(t *testing.T) {
 		t.Errorf("%v allocations per call of 344 chunks, want at most %d (whisper/kernel's, per batch)", n, 50*batches)
 	}
 }
+
+// Continue over blocks of whole chunks gives the probabilities of one pass:
+// exactly when the blocks are whole batches of 64 chunks (the GEMMs then
+// sum in the same order), else to rounding; a block of part of a chunk
+// before the last is refused.
+func TestContinueInBlocks(t *testing.T) {
+	s := jfkSamples(t)
+	d := loadModel(t).NewDetector()
+	ctx := context.Background()
+	want, err := d.Probabilities(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		block int
+		tol   float64
+	}{{64 * vad.ChunkSamples, 0}, {128 * vad.ChunkSamples, 0}, {vad.ChunkSamples, 1e-3}, {7 * vad.ChunkSamples, 1e-3}} {
+		block := c.block
+		d.Reset()
+		var got []float32
+		for off := 0; off < len(s); off += block {
+			end := min(off+block, len(s))
+			if got, err = d.Continue(ctx, got, s[off:end], end == len(s)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("block %d: %d probabilities, want %d", block, len(got), len(want))
+		}
+		for i := range got {
+			if math.Abs(float64(got[i]-want[i])) > c.tol {
+				t.Fatalf("block %d: chunk %d: %v, want %v", block, i, got[i], want[i])
+			}
+		}
+	}
+	if _, err := d.Continue(ctx, nil, s[:vad.ChunkSamples+1], false); !errors.Is(err, vad.ErrBlock) {
+		t.Fatalf("a partial block: %v", err)
+	}
+}

@@ -19,3 +19,7 @@ var (
 	// does not compute (another architecture or window size).
 	ErrUnsupported = errors.New("vad: unsupported VAD model")
 )
+
+// ErrBlock is returned by Detector.Continue for a block that is not the
+// last and does not hold a whole number of chunks.
+var ErrBlock = errors.New("vad: block is not a whole number of chunks")

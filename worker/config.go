@@ -13,8 +13,10 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/xdna-worker/xdna-worker/audio/ffmpeg"
+	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
+	"github.com/xdna-worker/xdna-worker/whisper"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
 
@@ -37,6 +39,18 @@ type Config struct {
 	// PoolIdleTrim is how long a buffer grown beyond a pool's initial size
 	// may sit idle before it is freed (POOL_GROWTH=auto).
 	PoolIdleTrim time.Duration `env:"POOL_IDLE_TRIM" envDefault:"60s"`
+
+	// Decoding defaults for jobs that do not say (a job's "decoding"
+	// overrides each): whisper.cpp's CLI defaults.
+	BeamSize    int     `env:"BEAM_SIZE" envDefault:"5"`
+	BestOf      int     `env:"BEST_OF" envDefault:"5"`
+	Temperature float64 `env:"TEMPERATURE" envDefault:"0"`
+	Fallback    bool    `env:"FALLBACK" envDefault:"true"`
+
+	// VADModel is a whisper.cpp ggml Silero VAD file (VAD_MODEL), loaded
+	// at start; VADDefault is whether jobs that do not say use it.
+	VADModel   string `env:"VAD_MODEL"`
+	VADDefault bool   `env:"VAD_DEFAULT" envDefault:"false"`
 
 	// AllowedAudioBuckets and AllowedOutputBuckets are the buckets (globs,
 	// path.Match syntax, comma-separated) jobs may read audio from and
@@ -136,6 +150,18 @@ func (c *Config) validate() []error {
 		bad("XDNA_DEVICE %q: there is no hardware driver for the XDNA NPU yet; use cpu (the Whisper encoder on the CPU) or sim (an NPU timing model with empty transcripts)", c.Device)
 	default:
 		bad("XDNA_DEVICE %q is not one of auto, cpu, sim", c.Device)
+	}
+	if c.BeamSize < 1 || c.BeamSize > job.MaxBeamSize {
+		bad("BEAM_SIZE %d is not in 1–%d", c.BeamSize, job.MaxBeamSize)
+	}
+	if c.BestOf < 1 || c.BestOf > job.MaxBeamSize {
+		bad("BEST_OF %d is not in 1–%d", c.BestOf, job.MaxBeamSize)
+	}
+	if !(c.Temperature >= 0 && c.Temperature <= 1) {
+		bad("TEMPERATURE %g is not in 0–1", c.Temperature)
+	}
+	if c.VADDefault && c.VADModel == "" {
+		bad("VAD_DEFAULT=true needs VAD_MODEL (a whisper.cpp ggml Silero VAD file)")
 	}
 	if c.SimWindowMS < 0 {
 		bad("XDNA_SIM_WINDOW_MS %d must not be negative", c.SimWindowMS)
@@ -254,6 +280,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3_endpoint", c.S3.Endpoint), slog.String("s3_access_key", c.S3.AccessKey),
 		slog.String("s3_secret_key", redact(c.S3.SecretKey)),
 		slog.String("device", c.Device), slog.String("model", c.WhisperModel),
+		slog.Int("beam_size", c.BeamSize), slog.Int("best_of", c.BestOf), slog.Float64("temperature", c.Temperature), slog.Bool("fallback", c.Fallback),
+		slog.String("vad_model", c.VADModel), slog.Bool("vad_default", c.VADDefault),
 		slog.Int("audio_pool", c.AudioPoolSize), slog.Int("mel_pool", c.MelPoolSize), slog.Int("encoder_pool", c.EncoderPoolSize),
 		slog.Int("max_pool", c.MaxPoolSize), slog.String("pool_growth", c.PoolGrowth),
 		slog.Duration("max_audio_duration", time.Duration(c.MaxAudioDuration)), slog.Int64("max_audio_bytes", int64(c.MaxAudioBytes)),
@@ -315,4 +343,10 @@ func trimList(items []string) []string {
 		}
 	}
 	return out
+}
+
+// DecodingOptions are the text decoder's defaults from BEAM_SIZE, BEST_OF,
+// TEMPERATURE and FALLBACK.
+func (c Config) DecodingOptions() whisper.Options {
+	return whisper.Options{BeamSize: c.BeamSize, BestOf: c.BestOf, Temperatures: whisper.TemperatureSchedule(c.Temperature, c.Fallback)}
 }

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -474,4 +475,57 @@ func TestUnsafeNamesRefused(t *testing.T) {
 		t.Fatalf("work was done for refused jobs: %+v", s)
 	}
 	assertNoLeaks(t, e, w)
+}
+
+// recordingText is a text decoder that records the requests it starts.
+type recordingText struct {
+	mu   sync.Mutex
+	reqs []*pipeline.Request
+}
+
+func (r *recordingText) Start(_ context.Context, req *pipeline.Request) (pipeline.TextSession, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reqs = append(r.reqs, req)
+	return r, nil
+}
+func (r *recordingText) Close() {}
+func (r *recordingText) DecodeWindow(context.Context, []float32, pipeline.Window) (pipeline.WindowText, error) {
+	return pipeline.WindowText{Language: "en"}, nil
+}
+
+// Issue 9, item 3: a job's decoding options reach the text decoder; the
+// worker's defaults (BEAM_SIZE, BEST_OF, TEMPERATURE, FALLBACK) are
+// whisper.cpp's CLI's and are validated at start.
+func TestDecodingOptions(t *testing.T) {
+	cfg, err := worker.LoadConfig(map[string]string{})
+	if err != nil && !strings.Contains(err.Error(), "NATS_URL") {
+		t.Fatal(err)
+	}
+	if o := cfg.DecodingOptions(); o.BeamSize != 5 || o.BestOf != 5 || len(o.Temperatures) != 6 || o.Temperatures[0] != 0 {
+		t.Fatalf("defaults %+v", o)
+	}
+	for _, bad := range []map[string]string{{"BEAM_SIZE": "0"}, {"BEST_OF": "17"}, {"TEMPERATURE": "1.5"}} {
+		if _, err := worker.LoadConfig(bad); err == nil || !strings.Contains(err.Error(), strings.Split(fmt.Sprint(bad), ":")[0][4:]) {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+
+	e := newEnv(t)
+	text := &recordingText{}
+	e.startWorkerWith(nil, worker.OpenWithText(text))
+	var j job.Job
+	if err := json.Unmarshal([]byte(`{"job_id":"beam","decoding":{"beam_size":3,"fallback":false}}`), &j); err != nil {
+		t.Fatal(err)
+	}
+	j.Audio = e.put("a.wav", tone(1))
+	e.submit(&j)
+	if r := e.results(1, time.Minute)["beam"][0]; r.Status != job.StatusSucceeded {
+		t.Fatalf("%s", mustJSON(r))
+	}
+	text.mu.Lock()
+	defer text.mu.Unlock()
+	if len(text.reqs) != 1 || text.reqs[0].Decoding == nil || *text.reqs[0].Decoding.BeamSize != 3 || *text.reqs[0].Decoding.Fallback {
+		t.Fatalf("the job's decoding options did not reach the text decoder: %+v", text.reqs)
+	}
 }

@@ -249,7 +249,7 @@ func (w *Worker) run(ctx context.Context, j *job.Job, reserved xdna.Buffer, res 
 
 	tr, err := w.tr.Transcribe(ctx, &pipeline.Request{
 		Audio: f, Size: size, Reserved: reserved, ReleaseAudio: dropAudio,
-		Language: j.Language, Task: j.Task, Prompt: j.Prompt,
+		Language: j.Language, Task: j.Task, Prompt: j.Prompt, Decoding: j.Decoding, VAD: w.useVAD(ctx, j),
 	})
 	if err != nil {
 		return err
@@ -257,6 +257,10 @@ func (w *Worker) run(ctx context.Context, j *job.Job, reserved xdna.Buffer, res 
 	for name, d := range map[string]time.Duration{"decode": tr.Timings.Decode, "mel": tr.Timings.Mel, "encode": tr.Timings.Encode, "decode_text": tr.Timings.DecodeText} {
 		res.TimingsMS[name] = d.Milliseconds()
 		w.m.stage.WithLabelValues(name).Observe(d.Seconds())
+	}
+	if tr.Timings.VAD > 0 { // only jobs that ran voice activity detection
+		res.TimingsMS["vad"] = tr.Timings.VAD.Milliseconds()
+		w.m.stage.WithLabelValues("vad").Observe(tr.Timings.VAD.Seconds())
 	}
 	res.Text, res.Segments, res.DurationS = tr.Text, tr.Segments, tr.Duration.Seconds()
 	if tr.Language != "" {

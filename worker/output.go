@@ -10,6 +10,7 @@ import (
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
+	"github.com/xdna-worker/xdna-worker/whisper/tokenizer"
 )
 
 // contentTypes of the transcript formats a job may ask for.
@@ -18,6 +19,9 @@ var contentTypes = map[string]string{
 	"txt":  "text/plain; charset=utf-8",
 	"srt":  "application/x-subrip; charset=utf-8",
 	"vtt":  "text/vtt; charset=utf-8",
+
+	"verbose_json": "application/json",
+	"tsv":          "text/tab-separated-values; charset=utf-8",
 }
 
 // writeOutputs writes the transcript in each requested format (json when
@@ -33,11 +37,11 @@ func (w *Worker) writeOutputs(ctx context.Context, j *job.Job, res *job.Result) 
 	}
 	var keys []string
 	for _, f := range formats {
-		body, err := render(f, res)
+		body, err := render(f, j.Task, res)
 		if err != nil {
 			return nil, job.WithCode(job.CodeInternal, err)
 		}
-		key := prefix + "." + f
+		key := prefix + "." + extension(f)
 		// The mark tells the uploads loop this file is a transcript, not an
 		// upload to transcribe (when the output bucket notifies too).
 		mark := storage.WithMetadata(map[string]string{queue.MetaOutputOf: j.ID})
@@ -49,14 +53,25 @@ func (w *Worker) writeOutputs(ctx context.Context, j *job.Job, res *job.Result) 
 	return keys, nil
 }
 
-// render formats a succeeded result as json, txt, srt or vtt.
-func render(format string, res *job.Result) ([]byte, error) {
+// render formats a succeeded result of a job with task as json,
+// verbose_json, txt, srt, vtt or tsv.
+func render(format, task string, res *job.Result) ([]byte, error) {
 	var b strings.Builder
 	switch format {
 	case "json":
 		r := *res
 		r.Status = job.StatusSucceeded
 		return json.MarshalIndent(r, "", "  ")
+	case "verbose_json":
+		return json.MarshalIndent(verbose(task, res), "", "  ")
+	case "tsv":
+		// As whisper.cpp's -otsv and OpenAI's tsv writer: integer
+		// milliseconds, tabs in the text replaced.
+		b.WriteString("start\tend\ttext\n")
+		for _, s := range res.Segments {
+			text := strings.ReplaceAll(strings.TrimSpace(s.Text), "\t", " ")
+			fmt.Fprintf(&b, "%d\t%d\t%s\n", int64(s.Start*1000+0.5), int64(s.End*1000+0.5), text)
+		}
 	case "txt":
 		b.WriteString(strings.TrimSpace(res.Text))
 		b.WriteString("\n")
@@ -73,6 +88,64 @@ func render(format string, res *job.Result) ([]byte, error) {
 		return nil, fmt.Errorf("unknown output format %q", format)
 	}
 	return []byte(b.String()), nil
+}
+
+// extension is the file name extension of an output format: the format's
+// name, except verbose_json, which is JSON too.
+func extension(format string) string {
+	if format == "verbose_json" {
+		return "verbose.json"
+	}
+	return format
+}
+
+// verboseJSON is OpenAI's verbose_json transcription document.
+type verboseJSON struct {
+	Task     string           `json:"task"`
+	Language string           `json:"language"` // English name, lower case ("english")
+	Duration float64          `json:"duration"`
+	Text     string           `json:"text"`
+	Segments []verboseSegment `json:"segments"`
+}
+
+// verboseSegment is one segment of verbose_json. Seek is the segment's
+// start in 10 ms frames (OpenAI gives the frame its window began at; the
+// worker does not keep that per segment).
+type verboseSegment struct {
+	ID               int     `json:"id"`
+	Seek             int     `json:"seek"`
+	Start            float64 `json:"start"`
+	End              float64 `json:"end"`
+	Text             string  `json:"text"`
+	Tokens           []int   `json:"tokens"`
+	Temperature      float64 `json:"temperature"`
+	AvgLogprob       float64 `json:"avg_logprob"`
+	CompressionRatio float64 `json:"compression_ratio"`
+	NoSpeechProb     float64 `json:"no_speech_prob"`
+}
+
+// verbose converts a result to verbose_json.
+func verbose(task string, res *job.Result) verboseJSON {
+	v := verboseJSON{Task: job.TaskTranscribe, Language: res.Language, Duration: res.DurationS, Text: res.Text, Segments: []verboseSegment{}}
+	if task != "" {
+		v.Task = task
+	}
+	for _, l := range tokenizer.Languages() {
+		if l.Code == res.Language {
+			v.Language = l.Name
+		}
+	}
+	for i, s := range res.Segments {
+		tokens := s.Tokens
+		if tokens == nil {
+			tokens = []int{}
+		}
+		v.Segments = append(v.Segments, verboseSegment{
+			ID: i, Seek: int(s.Start * 100), Start: s.Start, End: s.End, Text: s.Text, Tokens: tokens,
+			Temperature: s.Temperature, AvgLogprob: s.AvgLogprob, CompressionRatio: s.CompressionRatio, NoSpeechProb: s.NoSpeechProb,
+		})
+	}
+	return v
 }
 
 // stamp formats seconds as HH:MM:SS<sep>mmm.

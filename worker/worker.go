@@ -21,6 +21,7 @@ import (
 	"github.com/xdna-worker/xdna-worker/pipeline"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
+	"github.com/xdna-worker/xdna-worker/vad"
 	"github.com/xdna-worker/xdna-worker/whisper"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
@@ -208,10 +209,33 @@ func (w *Worker) openModel(extra []pipeline.Option) error {
 	if device == xdna.DriverCPU {
 		// What model.Transcriber builds, with the encoder watched.
 		w.dev = xdna.Watch(model.NewEncoder())
-		opts = append([]pipeline.Option{pipeline.WithTextDecoder(model.NewTextDecoder(whisper.Options{}))}, opts...)
+		opts = append([]pipeline.Option{pipeline.WithTextDecoder(model.NewTextDecoder(w.cfg.DecodingOptions()))}, opts...)
+	}
+	if w.cfg.VADModel != "" {
+		vm, err := vad.Load(w.cfg.VADModel)
+		if err != nil {
+			return fmt.Errorf("VAD_MODEL: %w", err)
+		}
+		opts = append(opts, pipeline.WithVAD(vm, vad.DefaultParams()))
+		w.log.Info("voice activity model loaded", "vad_model", w.cfg.VADModel, "vad_default", w.cfg.VADDefault)
 	}
 	w.tr = pipeline.NewTranscriber(pools, w.dev, mel, append(opts, extra...)...)
 	return nil
+}
+
+// useVAD decides whether job j runs with voice activity detection: its
+// vad option, else VAD_DEFAULT. A job asking for it on a worker without
+// VAD_MODEL runs on all its audio, and the log says so.
+func (w *Worker) useVAD(ctx context.Context, j *job.Job) bool {
+	want := w.cfg.VADDefault
+	if j.VAD != nil {
+		want = *j.VAD
+	}
+	if want && !w.tr.HasVAD() {
+		w.log.WarnContext(ctx, "job asks for vad but this worker has no VAD_MODEL: transcribing all of the audio", "job_id", j.ID)
+		return false
+	}
+	return want
 }
 
 // Conn returns the worker's broker connection.

@@ -52,8 +52,11 @@ type transcribeCmd struct {
 	Language    string        `help:"Language code, or auto."`
 	Task        string        `help:"transcribe or translate."`
 	Prompt      string        `help:"Initial prompt."`
-	MaxTokens   int           `name:"max-tokens" help:"Tokens per window (default n_text_ctx/2)."`
-	NoFallback  bool          `name:"no-fallback" help:"Decode at temperature 0 only."`
+	MaxTokens   int           `name:"max-tokens" help:"Tokens per window (default n_text_ctx/2 − 4, as whisper.cpp)."`
+	BeamSize    int           `name:"beam-size" default:"5" help:"Beams at temperature 0 (1: greedy)."`
+	BestOf      int           `name:"best-of" default:"5" help:"Samples at temperature > 0, the likeliest kept."`
+	Temperature float64       `name:"temperature" default:"0" help:"First temperature tried."`
+	NoFallback  bool          `name:"no-fallback" help:"Do not retry a window at higher temperatures."`
 	MaxDuration time.Duration `name:"max-duration" help:"Longest audio accepted (0: no limit)."`
 	File        string        `arg:"" help:"Audio file."`
 }
@@ -73,10 +76,11 @@ func (c *transcribeCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
-	opts := whisper.Options{MaxTokens: c.MaxTokens}
-	if c.NoFallback {
-		opts.Temperatures = []float64{0}
+	if c.BeamSize < 1 || c.BeamSize > job.MaxBeamSize || c.BestOf < 1 || c.BestOf > job.MaxBeamSize || c.Temperature < 0 || c.Temperature > 1 {
+		return usageError{fmt.Errorf("--beam-size and --best-of must be in 1–%d, --temperature in 0–1", job.MaxBeamSize)}
 	}
+	opts := whisper.Options{MaxTokens: c.MaxTokens, BeamSize: c.BeamSize, BestOf: c.BestOf,
+		Temperatures: whisper.TemperatureSchedule(c.Temperature, !c.NoFallback)}
 	popts := []pipeline.Option{pipeline.WithMaxDuration(c.MaxDuration)}
 	if ff, ok := ffmpegConfig(); ok {
 		popts = append(popts, pipeline.WithFFmpeg(ff))

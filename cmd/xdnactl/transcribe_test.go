@@ -150,3 +150,28 @@ func TestTranscribeBadModelExits2(t *testing.T) {
 		t.Fatalf("exit %v, output %s", err, out)
 	}
 }
+
+// The decoding flags (issue 9, item 3): beam search and greedy both run and
+// report their temperature; values out of bounds are a usage error (exit 2).
+func TestTranscribeDecodingFlags(t *testing.T) {
+	bin, model := buildCtl(t), writeModel(t)
+	file := speechlike(t, "5s.wav", 5)
+	for _, args := range [][]string{
+		{file, "--model", model, "--max-tokens", "8", "--beam-size", "1", "--no-fallback"},
+		{file, "--model", model, "--max-tokens", "8", "--beam-size", "3", "--no-fallback"},
+		{file, "--model", model, "--max-tokens", "8", "--temperature", "0.5", "--best-of", "2", "--no-fallback"},
+	} {
+		r, _ := runTranscribe(t, bin, args...)
+		if r.Status != job.StatusSucceeded || r.DurationS != 5 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+	}
+	for _, bad := range [][]string{{"--beam-size", "0"}, {"--best-of", "17"}, {"--temperature", "2"}} {
+		cmd := exec.Command(bin, append([]string{"transcribe", file, "--model", model}, bad...)...)
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			t.Fatalf("%v: %v\n%s", bad, err, out)
+		}
+	}
+}

@@ -1,0 +1,62 @@
+package worker
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/xdna-worker/xdna-worker/job"
+)
+
+// verbose_json is OpenAI's document (the fields its SDKs read), tsv is
+// whisper.cpp's -otsv (issue 9, item 6).
+func TestRenderVerboseJSONAndTSV(t *testing.T) {
+	res := &job.Result{
+		JobID: "a", Status: job.StatusSucceeded, Language: "de", DurationS: 3.5, Text: "Hallo Welt. Zwei",
+		Segments: []job.Segment{
+			{Start: 0, End: 1.25, Text: " Hallo Welt.", Tokens: []int{50364, 1, 2, 50426}, AvgLogprob: -0.25, NoSpeechProb: 0.01, CompressionRatio: 0.9},
+			{Start: 1.25, End: 3.5, Text: " Zwei\tdrei", Temperature: 0.2},
+		},
+	}
+	body, err := render("verbose_json", "translate", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v["task"] != "translate" || v["language"] != "german" || v["duration"] != 3.5 || v["text"] != res.Text {
+		t.Fatalf("verbose_json header: %s", body)
+	}
+	segs := v["segments"].([]any)
+	if len(segs) != 2 {
+		t.Fatalf("%s", body)
+	}
+	s0 := segs[0].(map[string]any)
+	for _, k := range []string{"id", "seek", "start", "end", "text", "tokens", "temperature", "avg_logprob", "compression_ratio", "no_speech_prob"} {
+		if _, ok := s0[k]; !ok {
+			t.Fatalf("segment lacks %q: %s", k, body)
+		}
+	}
+	if s0["avg_logprob"] != -0.25 || len(s0["tokens"].([]any)) != 4 || segs[1].(map[string]any)["temperature"] != 0.2 || segs[1].(map[string]any)["seek"] != 125.0 {
+		t.Fatalf("%s", body)
+	}
+	if tokens := segs[1].(map[string]any)["tokens"].([]any); len(tokens) != 0 {
+		t.Fatalf("tokens %v", tokens)
+	}
+
+	tsv, err := render("tsv", "", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "start\tend\ttext\n0\t1250\tHallo Welt.\n1250\t3500\tZwei drei\n"; string(tsv) != want {
+		t.Fatalf("tsv %q, want %q", tsv, want)
+	}
+	if extension("verbose_json") != "verbose.json" || extension("tsv") != "tsv" {
+		t.Fatal("extensions")
+	}
+	if !strings.Contains(contentTypes["tsv"], "tab-separated") || contentTypes["verbose_json"] != "application/json" {
+		t.Fatal("content types")
+	}
+}
