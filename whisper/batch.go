@@ -208,3 +208,17 @@ func (b *Batch) Step(tokens []int) ([]float32, error) {
 	kernel.MatMulT(logits, hb, m.tokEmb, nb, h.NVocab, d)
 	return logits, nil
 }
+
+// advance reorders the batch's sequences to continue src, steps them by
+// toks, and returns the step's logits copied into dst (dst's storage
+// reused): the loop step shared by beam search and best_of sampling.
+func (b *Batch) advance(dst []float32, src, toks []int) ([]float32, error) {
+	if err := b.Reorder(src); err != nil {
+		return nil, err
+	}
+	out, err := b.Step(toks)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst[:0], out...), nil
+}

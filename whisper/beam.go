@@ -1,6 +1,7 @@
 package whisper
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"slices"
@@ -71,15 +72,7 @@ func (s *session) beamCandidates(ctx context.Context, first []float32, frames in
 		}
 		// Best first; ties keep the order of the beams and their
 		// candidates, as Python's stable sort over the dict does.
-		slices.SortStableFunc(props, func(a, b proposal) int {
-			switch {
-			case a.sum > b.sum:
-				return -1
-			case a.sum < b.sum:
-				return 1
-			}
-			return 0
-		})
+		slices.SortStableFunc(props, func(a, b proposal) int { return cmp.Compare(b.sum, a.sum) })
 		var next []sequence
 		var src, toks []int
 		var newlyFinished []sequence
@@ -112,27 +105,15 @@ func (s *session) beamCandidates(ctx context.Context, first []float32, frames in
 		if step+1 == o.MaxTokens {
 			break // OpenAI's sample_len: no logits needed for a step not taken
 		}
-		if err := b.Reorder(src); err != nil {
+		var err error
+		if logits, err = b.advance(logits, src, toks); err != nil {
 			return nil, err
 		}
-		out, err := b.Step(toks)
-		if err != nil {
-			return nil, err
-		}
-		logits = append(logits[:0], out...)
 	}
 	// OpenAI's finalize: too few finished, so the live beams count too,
 	// likeliest first.
 	if len(finished) < beam {
-		slices.SortStableFunc(live, func(a, b sequence) int {
-			switch {
-			case a.sum > b.sum:
-				return -1
-			case a.sum < b.sum:
-				return 1
-			}
-			return 0
-		})
+		slices.SortStableFunc(live, func(a, b sequence) int { return cmp.Compare(b.sum, a.sum) })
 		for _, l := range live {
 			if len(finished) >= beam {
 				break

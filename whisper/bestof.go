@@ -62,14 +62,10 @@ func (s *session) sampleGroup(ctx context.Context, first []float32, temp float64
 		if len(live) == 0 || step+1 == o.MaxTokens || b.Len() >= m.H.NTextCtx {
 			break
 		}
-		if err := b.Reorder(src); err != nil {
+		var err error
+		if logits, err = b.advance(logits, src, toks); err != nil {
 			return nil, err
 		}
-		out, err := b.Step(toks)
-		if err != nil {
-			return nil, err
-		}
-		logits = append(logits[:0], out...)
 	}
 	return seqs, nil
 }
