@@ -84,6 +84,12 @@ func (dec *Decoder) Truncate(n int) { dec.n = min(dec.n, max(n, 0)) }
 // Forward appends tokens to the cache and returns the logits after the last
 // one (valid until the next call).
 func (dec *Decoder) Forward(tokens []int) ([]float32, error) {
+	return dec.forward(tokens, nil)
+}
+
+// forward is Forward, recording the cross-attention of the capture's heads
+// when capture is not nil.
+func (dec *Decoder) forward(tokens []int, capture *attnCapture) ([]float32, error) {
 	m := dec.m
 	h := m.H
 	d, nt := h.NTextState, len(tokens)
@@ -120,6 +126,9 @@ func (dec *Decoder) Forward(tokens []int) ([]float32, error) {
 		kernel.LayerNorm(hb, nt, d, b.crossAttnLN.w, b.crossAttnLN.b, lnEps)
 		b.crossAttn.query.apply(dec.q, hb, nt)
 		kernel.Attention(dec.attn[:nt*d], dec.q[:nt*d], dec.crossK[i], dec.crossV[i], nt, h.NAudioCtx, h.NTextHead, dh, false, dec.scratchFor(nt))
+		if capture != nil {
+			capture.record(i, dec.q, dec.crossK[i], nt, h.NAudioCtx, d, dh)
+		}
 		b.crossAttn.out.applyAdd(x, dec.attn, nt)
 		// MLP.
 		copy(hb, x)
