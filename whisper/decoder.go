@@ -24,6 +24,8 @@ type Decoder struct {
 	scratch  []float32
 	logits   []float32 // [n_vocab] of the last token
 	batch    *Batch    // beams or samples forked from the cached prompt
+	alignBuf []float32 // alignment heads' cross-attention of the last Align
+	probBuf  []float32 // Align's hidden states and logits scratch
 }
 
 // NewDecoder allocates a decoder's caches: about (2·n_audio_ctx +

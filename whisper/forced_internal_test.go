@@ -3,6 +3,7 @@ package whisper
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/xdna-worker/xdna-worker/whisper/align"
@@ -71,14 +72,19 @@ func TestForcedPassWeightsMatchKernel(t *testing.T) {
 }
 
 // Probs[k] is the softmax over text tokens, at the position predicting
-// text token k, of the logits Forward gives one token at a time.
+// text token k, of the logits Forward gives one token at a time (more text
+// tokens than one chunk of probChunk).
 func TestForcedPassProbsMatchForward(t *testing.T) {
 	m := seededModel(t, 12)
 	dec := m.NewDecoder()
 	if err := dec.SetAudio(context.Background(), randomAudio(m, 4)); err != nil {
 		t.Fatal(err)
 	}
-	toks := forcedTokens(m)
+	toks := []int{m.Tok.SOT(), m.Tok.NoTimestamps()}
+	for i := range probChunk + 5 {
+		toks = append(toks, 400+37*i)
+	}
+	toks = append(toks, m.Tok.EOT())
 	heads, _ := align.TopMost(1, m.H.NTextLayer, m.H.NTextHead)
 	pass, err := dec.Align(toks, 2, heads)
 	if err != nil {
@@ -127,6 +133,7 @@ func TestForcedPassIsCausal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	full.Weights.Data = slices.Clone(full.Weights.Data) // the decoder's buffer is reused
 	short, err := dec.Align(append(toks[:4:4], m.Tok.EOT()), 2, heads)
 	if err != nil {
 		t.Fatal(err)
@@ -173,5 +180,33 @@ func TestAlignmentHeadsByName(t *testing.T) {
 	}
 	if got := presetName("ggml-small-q8_0"); got != "small" {
 		t.Errorf("presetName = %q", got)
+	}
+}
+
+func TestSizeByDims(t *testing.T) {
+	for _, c := range []struct {
+		h    Hparams
+		want string
+	}{
+		{Hparams{NVocab: 51864, NAudioLayer: 4, NTextLayer: 4, NAudioState: 384, NTextState: 384, NAudioHead: 6, NTextHead: 6, NMels: 80}, "tiny.en"},
+		{Hparams{NVocab: 51865, NAudioLayer: 6, NTextLayer: 6, NAudioState: 512, NTextState: 512, NAudioHead: 8, NTextHead: 8, NMels: 80}, "base"},
+		{Hparams{NVocab: 51866, NAudioLayer: 32, NTextLayer: 4, NAudioState: 1280, NTextState: 1280, NAudioHead: 20, NTextHead: 20, NMels: 128}, "large-v3-turbo"},
+		{Hparams{NVocab: 51866, NAudioLayer: 32, NTextLayer: 32, NAudioState: 1280, NTextState: 1280, NAudioHead: 20, NTextHead: 20, NMels: 128}, "large-v3"},
+		{Hparams{NVocab: 51865, NAudioLayer: 32, NTextLayer: 32, NAudioState: 1280, NTextState: 1280, NAudioHead: 20, NTextHead: 20, NMels: 80}, "large-v2"},
+		{Hparams{NVocab: 51864, NAudioLayer: 32, NTextLayer: 32, NAudioState: 1280, NTextState: 1280, NAudioHead: 20, NTextHead: 20, NMels: 80}, ""},
+		{Hparams{NVocab: 51864, NAudioLayer: 2, NTextLayer: 2, NAudioState: 128, NTextState: 128, NAudioHead: 2, NTextHead: 2, NMels: 80}, ""}, // R7
+	} {
+		if got := sizeByDims(c.h); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.h, got, c.want)
+		}
+		if c.want == "" {
+			continue
+		}
+		m := &Model{H: c.h, Name: "ggml-model-q5_0"}
+		got, err := m.AlignmentHeads()
+		want, _ := align.Preset(c.want)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("%s by dims: %v, %v; want %v", c.want, got, err, want)
+		}
 	}
 }
