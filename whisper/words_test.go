@@ -130,3 +130,38 @@ func TestWordTimestampsRandomModels(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWordTimestamps is one job on jfk.wav with model R7 (greedy, 24
+// tokens), without and with word timestamps: the cost of the forced pass,
+// the alignment and the word split.
+func BenchmarkWordTimestamps(b *testing.B) {
+	m := r7Model(b)
+	wavPath := whispertest.Fixture(b, whispertest.JFKWav)
+	pools, err := xdna.NewPools(m.Dims(), xdna.PoolsConfig{AudioCount: 1, MelCount: 1, EncoderCount: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := m.Transcriber(pools, whisper.Options{Temperatures: []float64{0}, BeamSize: 1, MaxTokens: 24}, pipeline.WithTempDir(b.TempDir()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, words := range []bool{false, true} {
+		name := "off"
+		if words {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				f, err := os.Open(wavPath)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, err = tr.Transcribe(xdna.WithJob(context.Background(), "bench"), &pipeline.Request{Audio: f, WordTimestamps: words})
+				f.Close()
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
