@@ -49,15 +49,18 @@ type Output struct {
 
 // Job is one transcription request.
 type Job struct {
-	ID       string          `json:"job_id"`
-	Audio    ObjectRef       `json:"audio"`
-	Language string          `json:"language,omitempty"`
-	Task     string          `json:"task,omitempty"`
-	Prompt   string          `json:"prompt,omitempty"`
-	Decoding *Decoding       `json:"decoding,omitempty"` // overrides the worker's defaults
-	VAD      *bool           `json:"vad,omitempty"`      // only speech to the encoder; nil: the worker's VAD_DEFAULT
-	Output   *Output         `json:"output,omitempty"`
-	Metadata json.RawMessage `json:"metadata,omitempty"`
+	ID       string    `json:"job_id"`
+	Audio    ObjectRef `json:"audio"`
+	Language string    `json:"language,omitempty"`
+	Task     string    `json:"task,omitempty"`
+	Prompt   string    `json:"prompt,omitempty"`
+	Decoding *Decoding `json:"decoding,omitempty"` // overrides the worker's defaults
+	VAD      *bool     `json:"vad,omitempty"`      // only speech to the encoder; nil: the worker's VAD_DEFAULT
+	// WordTimestamps asks for each segment's words with their times and
+	// probabilities (Segment.Words).
+	WordTimestamps bool            `json:"word_timestamps,omitempty"`
+	Output         *Output         `json:"output,omitempty"`
+	Metadata       json.RawMessage `json:"metadata,omitempty"`
 }
 
 // Tasks a job may ask for.
@@ -92,6 +95,19 @@ type Segment struct {
 	NoSpeechProb     float64 `json:"no_speech_prob,omitempty"`
 	CompressionRatio float64 `json:"compression_ratio,omitempty"`
 	Temperature      float64 `json:"temperature,omitempty"`
+	// Words are the segment's words with their times in the audio, present
+	// only when the job asked for word_timestamps.
+	Words []Word `json:"words,omitempty"`
+}
+
+// Word is one word of a segment: its text as decoded (with its leading
+// space), its start and end in seconds from the start of the audio, and the
+// mean probability of its tokens.
+type Word struct {
+	Word        string  `json:"word"`
+	Start       float64 `json:"start"`
+	End         float64 `json:"end"`
+	Probability float64 `json:"probability"`
 }
 
 // ErrorBody is the error object of a failed result.

@@ -74,6 +74,9 @@ type Request struct {
 	// VAD sends only the speech through the encoder when the transcriber
 	// has a voice-activity model (WithVAD); times stay those of the audio.
 	VAD bool
+	// WordTimestamps asks the text decoder for each segment's words
+	// (job.Segment.Words); VAD's mapping back applies to them too.
+	WordTimestamps bool
 }
 
 // Timings are the time spent in each stage, summed over windows.

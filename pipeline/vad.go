@@ -304,7 +304,9 @@ const minSegmentCS = 10
 
 // mapBack rewrites the segments' times, which are times of the packed
 // speech, to times of the original audio as whisper.cpp's
-// whisper_full_get_segment_t0/t1 do. A nil mapping changes nothing.
+// whisper_full_get_segment_t0/t1 do, and their words' times as
+// whisper_full_get_token_t0/t1 do (tokenSpan), clamped to the mapped
+// segment. A nil mapping changes nothing.
 func (m *vadMapping) mapBack(segs []job.Segment) {
 	if m == nil {
 		return
@@ -317,6 +319,13 @@ func (m *vadMapping) mapBack(segs []job.Segment) {
 			t1 = t0 + minSegmentCS
 		}
 		s.Start, s.End = float64(t0)/100, float64(t1)/100
+		for k := range s.Words {
+			// Word times map as token times do, kept within the mapped segment.
+			wd := &s.Words[k]
+			w0, w1 := m.tokenSpan(secondsToCS(wd.Start), secondsToCS(wd.End))
+			w0, w1 = min(max(w0, t0), t1), min(max(w1, t0), t1)
+			wd.Start, wd.End = float64(w0)/100, float64(max(w0, w1))/100
+		}
 	}
 }
 

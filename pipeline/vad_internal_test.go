@@ -134,6 +134,27 @@ func TestPackSpeech(t *testing.T) {
 		t.Fatalf("mapped %+v, want %+v", out, want)
 	}
 
+	// Words map as tokens do (tokenSpan), within their mapped segment.
+	withWords := []job.Segment{{Start: 1.0, End: 2.5, Words: []job.Word{
+		{Word: " a", Start: 1.0, End: 1.95}, {Word: " b", Start: 1.95, End: 2.0},
+		{Word: " c", Start: 2.05, End: 2.1}, {Word: " d", Start: 2.15, End: 2.5},
+	}}}
+	m.mapBack(withWords)
+	wantWords := [][2]float64{{1.32, 2.27}, {2.27, 2.28}, {2.27, 3.27}, {3.27, 3.62}} // token(205) = 227, token(210) = 327
+	if s := withWords[0]; s.Start != 1.32 || s.End != 3.62 {
+		t.Fatalf("segment mapped to [%v, %v], want [1.32, 3.62]", s.Start, s.End)
+	}
+	clamp := []job.Segment{{Start: 1.0, End: 1.5, Words: []job.Word{{Word: " e", Start: 1.4, End: 2.1}}}}
+	m.mapBack(clamp)
+	if w := clamp[0].Words[0]; w.Start != 1.72 || w.End != 1.82 {
+		t.Errorf("word past its segment mapped to [%v, %v], want [1.72, 1.82] (the segment's end)", w.Start, w.End)
+	}
+	for k, w := range withWords[0].Words {
+		if math.Abs(w.Start-wantWords[k][0]) > 1e-9 || math.Abs(w.End-wantWords[k][1]) > 1e-9 {
+			t.Errorf("word %d mapped to [%v, %v], want %v", k, w.Start, w.End, wantWords[k])
+		}
+	}
+
 	// Every time inside a packed segment maps inside its original segment.
 	for _, s := range m.segs {
 		for p := s.vadStart; p <= s.vadEnd; p++ {

@@ -24,6 +24,8 @@ type Decoder struct {
 	scratch  []float32
 	logits   []float32 // [n_vocab] of the last token
 	batch    *Batch    // beams or samples forked from the cached prompt
+	alignBuf []float32 // alignment heads' cross-attention of the last Align
+	probBuf  []float32 // Align's hidden states and logits scratch
 }
 
 // NewDecoder allocates a decoder's caches: about (2·n_audio_ctx +
@@ -84,6 +86,12 @@ func (dec *Decoder) Truncate(n int) { dec.n = min(dec.n, max(n, 0)) }
 // Forward appends tokens to the cache and returns the logits after the last
 // one (valid until the next call).
 func (dec *Decoder) Forward(tokens []int) ([]float32, error) {
+	return dec.forward(tokens, nil)
+}
+
+// forward is Forward, recording the cross-attention of the capture's heads
+// when capture is not nil.
+func (dec *Decoder) forward(tokens []int, capture *attnCapture) ([]float32, error) {
 	m := dec.m
 	h := m.H
 	d, nt := h.NTextState, len(tokens)
@@ -120,6 +128,9 @@ func (dec *Decoder) Forward(tokens []int) ([]float32, error) {
 		kernel.LayerNorm(hb, nt, d, b.crossAttnLN.w, b.crossAttnLN.b, lnEps)
 		b.crossAttn.query.apply(dec.q, hb, nt)
 		kernel.Attention(dec.attn[:nt*d], dec.q[:nt*d], dec.crossK[i], dec.crossV[i], nt, h.NAudioCtx, h.NTextHead, dh, false, dec.scratchFor(nt))
+		if capture != nil {
+			capture.record(i, dec.q, dec.crossK[i], nt, h.NAudioCtx, d, dh)
+		}
 		b.crossAttn.out.applyAdd(x, dec.attn, nt)
 		// MLP.
 		copy(hb, x)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
+	"github.com/xdna-worker/xdna-worker/whisper/align"
 	"github.com/xdna-worker/xdna-worker/whisper/sampling"
 )
 
@@ -196,6 +197,13 @@ func (t *TextDecoder) Start(ctx context.Context, req *pipeline.Request) (pipelin
 		}
 		s.prev = s.keepPrompt(prev)
 	}
+	if req.WordTimestamps {
+		heads, err := t.m.AlignmentHeads()
+		if err != nil {
+			return nil, fmt.Errorf("whisper: word timestamps: %w", err)
+		}
+		s.words, s.heads = true, heads
+	}
 	s.dec = t.decs.Get().(*Decoder)
 	return s, nil
 }
@@ -212,6 +220,9 @@ type session struct {
 	lastEnd float64
 	rng     *rand.Rand
 	tokens  []int // scratch: tokens sampled in the current attempt
+	words   bool  // the job asked for word timestamps
+	heads   []align.Head
+	aligner align.Aligner
 }
 
 // Close returns the decoder to the pool.
@@ -299,6 +310,11 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 		return pipeline.WindowText{Language: s.lang}, nil // silence: skip the window
 	}
 	text := s.segments(best, noSpeech, w.Start, windowDur, time.Duration(max(w.Remaining, int64(w.Samples)))*time.Second/pipeline.SampleRate)
+	if s.words && len(text.Segments) > 0 {
+		if err := s.addWords(ctx, text, w, frames); err != nil {
+			return pipeline.WindowText{}, err
+		}
+	}
 	if o.NoContext || best.temperature > 0.5 {
 		s.prev = s.prev[:0]
 	} else {

@@ -250,6 +250,7 @@ func (w *Worker) run(ctx context.Context, j *job.Job, reserved xdna.Buffer, res 
 	tr, err := w.tr.Transcribe(ctx, &pipeline.Request{
 		Audio: f, Size: size, Reserved: reserved, ReleaseAudio: dropAudio,
 		Language: j.Language, Task: j.Task, Prompt: j.Prompt, Decoding: j.Decoding, VAD: w.useVAD(ctx, j),
+		WordTimestamps: j.WordTimestamps,
 	})
 	if err != nil {
 		return err

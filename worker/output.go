@@ -122,6 +122,9 @@ type verboseSegment struct {
 	AvgLogprob       float64 `json:"avg_logprob"`
 	CompressionRatio float64 `json:"compression_ratio"`
 	NoSpeechProb     float64 `json:"no_speech_prob"`
+	// Words, when the job asked for word_timestamps, as OpenAI's
+	// verbose_json gives them.
+	Words []job.Word `json:"words,omitempty"`
 }
 
 // verbose converts a result to verbose_json.
@@ -143,6 +146,7 @@ func verbose(task string, res *job.Result) verboseJSON {
 		v.Segments = append(v.Segments, verboseSegment{
 			ID: i, Seek: int(s.Start * 100), Start: s.Start, End: s.End, Text: s.Text, Tokens: tokens,
 			Temperature: s.Temperature, AvgLogprob: s.AvgLogprob, CompressionRatio: s.CompressionRatio, NoSpeechProb: s.NoSpeechProb,
+			Words: s.Words,
 		})
 	}
 	return v

@@ -14,7 +14,8 @@ func TestRenderVerboseJSONAndTSV(t *testing.T) {
 	res := &job.Result{
 		JobID: "a", Status: job.StatusSucceeded, Language: "de", DurationS: 3.5, Text: "Hallo Welt. Zwei",
 		Segments: []job.Segment{
-			{Start: 0, End: 1.25, Text: " Hallo Welt.", Tokens: []int{50364, 1, 2, 50426}, AvgLogprob: -0.25, NoSpeechProb: 0.01, CompressionRatio: 0.9},
+			{Start: 0, End: 1.25, Text: " Hallo Welt.", Tokens: []int{50364, 1, 2, 50426}, AvgLogprob: -0.25, NoSpeechProb: 0.01, CompressionRatio: 0.9,
+				Words: []job.Word{{Word: " Hallo", Start: 0, End: 0.5, Probability: 0.9}, {Word: " Welt.", Start: 0.5, End: 1.25, Probability: 0.75}}},
 			{Start: 1.25, End: 3.5, Text: " Zwei\tdrei", Temperature: 0.2},
 		},
 	}
@@ -41,6 +42,13 @@ func TestRenderVerboseJSONAndTSV(t *testing.T) {
 	}
 	if s0["avg_logprob"] != -0.25 || len(s0["tokens"].([]any)) != 4 || segs[1].(map[string]any)["temperature"] != 0.2 || segs[1].(map[string]any)["seek"] != 125.0 {
 		t.Fatalf("%s", body)
+	}
+	// Words as OpenAI's verbose_json has them, only where there are any.
+	if w := s0["words"].([]any); len(w) != 2 || w[1].(map[string]any)["word"] != " Welt." || w[1].(map[string]any)["probability"] != 0.75 {
+		t.Fatalf("words %v", w)
+	}
+	if _, ok := segs[1].(map[string]any)["words"]; ok {
+		t.Fatalf("a segment without words has them: %s", body)
 	}
 	if tokens := segs[1].(map[string]any)["tokens"].([]any); len(tokens) != 0 {
 		t.Fatalf("tokens %v", tokens)

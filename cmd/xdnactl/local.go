@@ -57,6 +57,7 @@ type transcribeCmd struct {
 	BestOf      int           `name:"best-of" default:"5" help:"Samples at temperature > 0, the likeliest kept."`
 	Temperature float64       `name:"temperature" default:"0" help:"First temperature tried."`
 	NoFallback  bool          `name:"no-fallback" help:"Do not retry a window at higher temperatures."`
+	Words       bool          `name:"word-timestamps" help:"Give each segment its words with times and probabilities."`
 	MaxDuration time.Duration `name:"max-duration" help:"Longest audio accepted (0: no limit)."`
 	File        string        `arg:"" help:"Audio file."`
 }
@@ -99,6 +100,7 @@ func (c *transcribeCmd) Run(a *app) error {
 	start := time.Now()
 	out, err := tr.Transcribe(xdna.WithJob(ctx, id), &pipeline.Request{
 		Audio: f, Size: fi.Size(), Language: c.Language, Task: c.Task, Prompt: c.Prompt,
+		WordTimestamps: c.Words,
 	})
 	res := &job.Result{JobID: id, Model: m.Name, Device: xdna.DriverCPU, Attempt: 1, Segments: []job.Segment{}}
 	if err != nil {

@@ -175,3 +175,26 @@ func TestTranscribeDecodingFlags(t *testing.T) {
 		}
 	}
 }
+
+// --word-timestamps (issue 9, item 5): every segment comes with its words;
+// without the flag none has any.
+func TestTranscribeWordTimestamps(t *testing.T) {
+	bin, model := buildCtl(t), writeModel(t)
+	file := speechlike(t, "5s.wav", 5)
+	base := []string{file, "--model", model, "--max-tokens", "8", "--beam-size", "1", "--no-fallback"}
+	r, _ := runTranscribe(t, bin, append(base, "--word-timestamps")...)
+	if r.Status != job.StatusSucceeded || len(r.Segments) == 0 {
+		t.Fatalf("%+v", r)
+	}
+	for i, s := range r.Segments {
+		if len(s.Words) == 0 {
+			t.Errorf("segment %d %q has no words", i, s.Text)
+		}
+	}
+	r, _ = runTranscribe(t, bin, base...)
+	for i, s := range r.Segments {
+		if s.Words != nil {
+			t.Errorf("segment %d has words without --word-timestamps", i)
+		}
+	}
+}
