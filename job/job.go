@@ -45,7 +45,15 @@ type Output struct {
 	Bucket  string   `json:"bucket"`
 	Prefix  string   `json:"prefix"`
 	Formats []string `json:"formats,omitempty"`
+	// MaxLineWidth, when the job has word timestamps, splits srt and vtt
+	// cues at word boundaries so that no cue's text is longer than this
+	// many characters (a longer single word keeps a cue of its own), as
+	// OpenAI's and whisper.cpp's max line width do. 0: one cue per segment.
+	MaxLineWidth int `json:"max_line_width,omitempty"`
 }
+
+// MaxLineWidth bounds output.max_line_width.
+const MaxLineWidth = 1000
 
 // Job is one transcription request.
 type Job struct {
@@ -212,8 +220,11 @@ func (j *Job) Validate() error {
 		}
 		for _, f := range j.Output.Formats {
 			if !outputFormats[f] {
-				return Errorf(CodeUnsupportedFormat, "job %s: output format %q is not one of json, txt, srt, vtt", j.ID, f)
+				return Errorf(CodeUnsupportedFormat, "job %s: output format %q is not one of json, verbose_json, txt, srt, vtt, tsv", j.ID, f)
 			}
+		}
+		if w := j.Output.MaxLineWidth; w < 0 || w > MaxLineWidth {
+			return Errorf(CodeInvalidJob, "job %s: output.max_line_width %d is not in 0–%d", j.ID, w, MaxLineWidth)
 		}
 	}
 	return nil

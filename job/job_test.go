@@ -136,3 +136,13 @@ func TestOversizedMetadataIsNotEchoed(t *testing.T) {
 		t.Fatalf("got %+v, %v", j, err)
 	}
 }
+
+// output.max_line_width is bounded (issue 9, item 6).
+func TestMaxLineWidthBounds(t *testing.T) {
+	for w, ok := range map[int]bool{0: true, 42: true, MaxLineWidth: true, -1: false, MaxLineWidth + 1: false} {
+		j := &Job{ID: "a", Audio: ObjectRef{Bucket: "b", Key: "k"}, Output: &Output{Bucket: "o", MaxLineWidth: w}}
+		if err := j.Validate(); (err == nil) != ok {
+			t.Errorf("max_line_width %d: %v", w, err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/queue"
@@ -37,7 +38,7 @@ func (w *Worker) writeOutputs(ctx context.Context, j *job.Job, res *job.Result) 
 	}
 	var keys []string
 	for _, f := range formats {
-		body, err := render(f, j.Task, res)
+		body, err := render(f, j.Task, res, j.Output.MaxLineWidth)
 		if err != nil {
 			return nil, job.WithCode(job.CodeInternal, err)
 		}
@@ -55,7 +56,9 @@ func (w *Worker) writeOutputs(ctx context.Context, j *job.Job, res *job.Result) 
 
 // render formats a succeeded result of a job with task as json,
 // verbose_json, txt, srt, vtt or tsv.
-func render(format, task string, res *job.Result) ([]byte, error) {
+// maxLine splits srt and vtt cues at word boundaries (see
+// job.Output.MaxLineWidth; 0: one cue per segment).
+func render(format, task string, res *job.Result, maxLine int) ([]byte, error) {
 	var b strings.Builder
 	switch format {
 	case "json":
@@ -76,18 +79,50 @@ func render(format, task string, res *job.Result) ([]byte, error) {
 		b.WriteString(strings.TrimSpace(res.Text))
 		b.WriteString("\n")
 	case "srt":
-		for i, s := range res.Segments {
-			fmt.Fprintf(&b, "%d\n%s --> %s\n%s\n\n", i+1, stamp(s.Start, ","), stamp(s.End, ","), strings.TrimSpace(s.Text))
+		for i, c := range cues(res.Segments, maxLine) {
+			fmt.Fprintf(&b, "%d\n%s --> %s\n%s\n\n", i+1, stamp(c.Start, ","), stamp(c.End, ","), strings.TrimSpace(c.Text))
 		}
 	case "vtt":
 		b.WriteString("WEBVTT\n\n")
-		for _, s := range res.Segments {
-			fmt.Fprintf(&b, "%s --> %s\n%s\n\n", stamp(s.Start, "."), stamp(s.End, "."), strings.TrimSpace(s.Text))
+		for _, c := range cues(res.Segments, maxLine) {
+			fmt.Fprintf(&b, "%s --> %s\n%s\n\n", stamp(c.Start, "."), stamp(c.End, "."), strings.TrimSpace(c.Text))
 		}
 	default:
 		return nil, fmt.Errorf("unknown output format %q", format)
 	}
 	return []byte(b.String()), nil
+}
+
+// cue is one subtitle: a span of time and its text.
+type cue struct {
+	Start, End float64
+	Text       string
+}
+
+// cues are the subtitles of segments: one per segment, or, with maxLine >
+// 0 and a segment that has words, the segment's words packed in order into
+// cues whose trimmed text is at most maxLine characters (a longer word
+// alone), each cue timed from its first word's start to its last's end.
+func cues(segs []job.Segment, maxLine int) []cue {
+	var out []cue
+	for _, s := range segs {
+		if maxLine <= 0 || len(s.Words) == 0 || utf8.RuneCountInString(strings.TrimSpace(s.Text)) <= maxLine {
+			out = append(out, cue{s.Start, s.End, s.Text})
+			continue
+		}
+		cur := cue{Start: s.Words[0].Start}
+		for _, w := range s.Words {
+			joined := cur.Text + w.Word
+			if cur.Text != "" && utf8.RuneCountInString(strings.TrimSpace(joined)) > maxLine {
+				out = append(out, cur)
+				cur = cue{Start: w.Start, Text: w.Word, End: w.End}
+				continue
+			}
+			cur.Text, cur.End = joined, w.End
+		}
+		out = append(out, cur)
+	}
+	return out
 }
 
 // extension is the file name extension of an output format: the format's

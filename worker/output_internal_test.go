@@ -19,7 +19,7 @@ func TestRenderVerboseJSONAndTSV(t *testing.T) {
 			{Start: 1.25, End: 3.5, Text: " Zwei\tdrei", Temperature: 0.2},
 		},
 	}
-	body, err := render("verbose_json", "translate", res)
+	body, err := render("verbose_json", "translate", res, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestRenderVerboseJSONAndTSV(t *testing.T) {
 		t.Fatalf("tokens %v", tokens)
 	}
 
-	tsv, err := render("tsv", "", res)
+	tsv, err := render("tsv", "", res, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,5 +66,40 @@ func TestRenderVerboseJSONAndTSV(t *testing.T) {
 	}
 	if !strings.Contains(contentTypes["tsv"], "tab-separated") || contentTypes["verbose_json"] != "application/json" {
 		t.Fatal("content types")
+	}
+}
+
+// srt and vtt split long segments at word boundaries with max_line_width
+// (issue 9, item 6); without words or a width, one cue per segment.
+func TestRenderSplitsCuesAtWords(t *testing.T) {
+	res := &job.Result{Segments: []job.Segment{
+		{Start: 0, End: 4, Text: " The quick brown fox jumps over the dog.", Words: []job.Word{
+			{Word: " The", Start: 0, End: 0.3}, {Word: " quick", Start: 0.3, End: 0.8}, {Word: " brown", Start: 0.8, End: 1.2},
+			{Word: " fox", Start: 1.2, End: 1.5}, {Word: " jumps", Start: 1.6, End: 2.1}, {Word: " over", Start: 2.1, End: 2.5},
+			{Word: " the", Start: 2.5, End: 2.7}, {Word: " dog.", Start: 2.7, End: 3.9}}},
+		{Start: 4, End: 5, Text: " Short."},
+	}}
+	srt, err := render("srt", "", res, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "1\n00:00:00,000 --> 00:00:01,200\nThe quick brown\n\n" +
+		"2\n00:00:01,200 --> 00:00:02,500\nfox jumps over\n\n" +
+		"3\n00:00:02,500 --> 00:00:03,900\nthe dog.\n\n" +
+		"4\n00:00:04,000 --> 00:00:05,000\nShort.\n\n"
+	if string(srt) != want {
+		t.Fatalf("srt:\n%s\nwant:\n%s", srt, want)
+	}
+	vtt, _ := render("vtt", "", res, 16)
+	if !strings.Contains(string(vtt), "00:00:01.200 --> 00:00:02.500\nfox jumps over\n") {
+		t.Fatalf("vtt:\n%s", vtt)
+	}
+	whole, _ := render("srt", "", res, 0)
+	if strings.Count(string(whole), " --> ") != 2 {
+		t.Fatalf("without a width: %s", whole)
+	}
+	noWords := &job.Result{Segments: []job.Segment{{Start: 0, End: 4, Text: res.Segments[0].Text}}}
+	if s, _ := render("srt", "", noWords, 5); strings.Count(string(s), " --> ") != 1 {
+		t.Fatalf("without words: %s", s)
 	}
 }
