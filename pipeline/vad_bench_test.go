@@ -61,7 +61,7 @@ func BenchmarkTranscribeVADPauses(b *testing.B) {
 		b.Fatal(err)
 	}
 	tr := pipeline.NewTranscriber(pools, model.NewEncoder(), mel, pipeline.WithTempDir(b.TempDir()),
-		pipeline.WithTextDecoder(model.NewTextDecoder(whisper.Options{})), pipeline.WithVAD(vm, vad.DefaultParams()))
+		pipeline.WithTextDecoder(model.NewTextDecoder(whisper.Options{BeamSize: 1, Temperatures: []float64{0}}) /* greedy, as the figures in docs/whisper.md */), pipeline.WithVAD(vm, vad.DefaultParams()))
 	for _, on := range []bool{false, true} {
 		name := "vad=off"
 		if on {

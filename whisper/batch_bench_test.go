@@ -1,11 +1,9 @@
 package whisper_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
-	"github.com/xdna-worker/xdna-worker/ggml"
 	"github.com/xdna-worker/xdna-worker/whisper/whispertest"
 )
 
@@ -14,19 +12,7 @@ import (
 // Compare n=5 with n=1: one pass over the weights serves all rows, so five
 // beams cost far less than five single steps.
 func benchBatchStep(b *testing.B, d whispertest.Dims, n int) {
-	m, _ := randomModel(b, d, ggml.F32)
-	enc := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
-	if err := m.NewEncoder().Encode(context.Background(), randomMel(m), enc); err != nil {
-		b.Fatal(err)
-	}
-	dec := m.NewDecoder()
-	if err := dec.SetAudio(context.Background(), enc); err != nil {
-		b.Fatal(err)
-	}
-	prompt := []int{m.Tok.SOT(), m.Tok.NoTimestamps()}
-	if _, err := dec.Forward(prompt); err != nil {
-		b.Fatal(err)
-	}
+	_, dec := primedDecoder(b, d)
 	batch, err := dec.Fork(n)
 	if err != nil {
 		b.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/xdna-worker/xdna-worker/ggml"
+	"github.com/xdna-worker/xdna-worker/whisper"
 	"github.com/xdna-worker/xdna-worker/whisper/whispertest"
 )
 
@@ -31,7 +32,10 @@ func benchEncoder(b *testing.B, d whispertest.Dims) {
 func BenchmarkEncoderTiny(b *testing.B) { benchEncoder(b, whispertest.Tiny) }
 func BenchmarkEncoderBase(b *testing.B) { benchEncoder(b, whispertest.Base) }
 
-func benchDecoderToken(b *testing.B, d whispertest.Dims) {
+// primedDecoder returns a random model of dims d and a decoder over one
+// encoded window that has taken the prompt <|sot|><|notimestamps|>.
+func primedDecoder(b *testing.B, d whispertest.Dims) (*whisper.Model, *whisper.Decoder) {
+	b.Helper()
 	m, _ := randomModel(b, d, ggml.F32)
 	enc := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
 	if err := m.NewEncoder().Encode(context.Background(), randomMel(m), enc); err != nil {
@@ -41,15 +45,20 @@ func benchDecoderToken(b *testing.B, d whispertest.Dims) {
 	if err := dec.SetAudio(context.Background(), enc); err != nil {
 		b.Fatal(err)
 	}
-	prompt := []int{m.Tok.SOT(), m.Tok.NoTimestamps()}
-	if _, err := dec.Forward(prompt); err != nil {
+	if _, err := dec.Forward([]int{m.Tok.SOT(), m.Tok.NoTimestamps()}); err != nil {
 		b.Fatal(err)
 	}
+	return m, dec
+}
+
+func benchDecoderToken(b *testing.B, d whispertest.Dims) {
+	_, dec := primedDecoder(b, d)
+	prompt := dec.Len()
 	b.ResetTimer()
 	tok := 220
 	for i := 0; b.Loop(); i++ {
 		if dec.Len() >= 64 {
-			dec.Truncate(len(prompt))
+			dec.Truncate(prompt)
 		}
 		if _, err := dec.Forward([]int{tok}); err != nil {
 			b.Fatal(err)

@@ -37,6 +37,13 @@ func fleet(t *testing.T, window string) {
 	}
 	env["XDNA_DEVICE"], env["XDNA_SIM_WINDOW_MS"], env["XDNA_SIM_CONTEXTS"], env["WORKER_ID"] = "sim", window, "2", "ctl-test"
 	env["XDNA_TEMP_DIR"] = t.TempDir()
+	runWorker(t, env)
+}
+
+// runWorker opens a worker configured by env and runs it until the test
+// ends.
+func runWorker(t *testing.T, env map[string]string) {
+	t.Helper()
 	cfg, err := worker.LoadConfig(env)
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +15,6 @@ import (
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/queue/natstest"
 	"github.com/xdna-worker/xdna-worker/storage/miniotest"
-	"github.com/xdna-worker/xdna-worker/worker"
 )
 
 // shippedNATSConf is the NATS users and permissions file compose uses.
@@ -74,18 +71,7 @@ func TestSubmitAsPublisher(t *testing.T) {
 		"XDNA_DEVICE": "sim", "XDNA_SIM_WINDOW_MS": "5", "WORKER_ID": "ctl-publisher-test", "XDNA_TEMP_DIR": t.TempDir(),
 		"UPLOADS_ENABLED": "false",
 	}
-	cfg, err := worker.LoadConfig(wenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := worker.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done; w.Close() })
+	runWorker(t, wenv)
 
 	for k, v := range map[string]string{
 		"NATS_URL": ns.URL(), "NATS_USER": "publisher", "NATS_PASSWORD": natsRolePassword("publisher"),
