@@ -31,6 +31,8 @@ type Tokenizer struct {
 	blank     []int // Encode(" ")
 	nonSpeech []int // NonSpeechTokens
 	suppress  []int // SuppressTokens
+
+	cpp cppSets // whisper.cpp's string-keyed sets, built on first use
 }
 
 // New builds a tokenizer from the tokens stored in a ggml file (vocab[id] is
