@@ -350,13 +350,14 @@ func TestJobDecodingOverrides(t *testing.T) {
 	one, two, t04, f, p, lp := 1, 2, 0.4, false, 2.0, 0.6
 	ts, err := td.Start(context.Background(), &pipeline.Request{Decoding: &job.Decoding{
 		BeamSize: &one, BestOf: &two, Temperature: &t04, Fallback: &f, Patience: &p, LengthPenalty: &lp, ConditionOnPreviousText: &f,
+		BeamSearch: BeamOpenAI,
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := ts.(*session).opts
 	ts.Close()
-	if o.BeamSize != 1 || o.BestOf != 2 || !slices.Equal(o.Temperatures, []float64{0.4}) || o.Patience != 2 || o.LengthPenalty != 0.6 || !o.NoContext {
+	if o.BeamSize != 1 || o.BestOf != 2 || !slices.Equal(o.Temperatures, []float64{0.4}) || o.Patience != 2 || o.LengthPenalty != 0.6 || !o.NoContext || o.BeamSearch != BeamOpenAI {
 		t.Fatalf("job options not applied: %+v", o)
 	}
 	// Defaults: whisper.cpp's CLI.
@@ -366,7 +367,7 @@ func TestJobDecodingOverrides(t *testing.T) {
 	}
 	o = ts.(*session).opts
 	ts.Close()
-	if o.BeamSize != 5 || o.BestOf != 5 || !slices.Equal(o.Temperatures, []float64{0, 0.2, 0.4, 0.6, 0.8, 1}) || o.Patience != 1 || o.NoContext {
+	if o.BeamSize != 5 || o.BestOf != 5 || !slices.Equal(o.Temperatures, []float64{0, 0.2, 0.4, 0.6, 0.8, 1}) || o.Patience != 1 || o.NoContext || o.BeamSearch != BeamWhisperCpp {
 		t.Fatalf("defaults: %+v", o)
 	}
 	// Fallback alone keeps the decoder's start temperature.

@@ -30,8 +30,11 @@ type Options struct {
 	// BestOf is the number of samples drawn at a temperature above 0, the
 	// best kept (default 5).
 	BestOf int
-	// Patience: beam search ends once BeamSize·Patience sequences have
-	// finished (default 1).
+	// BeamSearch is the beam-search algorithm: BeamWhisperCpp (default)
+	// or BeamOpenAI.
+	BeamSearch string
+	// Patience: OpenAI's beam search ends once BeamSize·Patience sequences
+	// have finished (default 1). whisper.cpp's has no patience.
 	Patience float64
 	// LengthPenalty ranks finished sequences: 0 (default) by average log
 	// probability, in (0, 1] by sum/((5+length)/6)^LengthPenalty.
@@ -60,6 +63,9 @@ func (o Options) withDefaults(h Hparams) Options {
 	if o.BestOf <= 0 {
 		o.BestOf = DefaultBestOf
 	}
+	if o.BeamSearch == "" {
+		o.BeamSearch = BeamWhisperCpp
+	}
 	if o.Patience <= 0 {
 		o.Patience = 1
 	}
@@ -85,6 +91,19 @@ func (o Options) withDefaults(h Hparams) Options {
 const (
 	DefaultBeamSize = 5
 	DefaultBestOf   = 5
+)
+
+// Beam-search algorithms (Options.BeamSearch, a job's decoding.beam_search).
+const (
+	// BeamWhisperCpp is whisper.cpp's (beamcpp.go): each beam draws its
+	// beam_size candidates at random from its probabilities with a
+	// generator seeded by its index, so the same model gives whisper.cpp's
+	// text. Above temperature 0 it runs best_of such decoders.
+	BeamWhisperCpp = "whisper.cpp"
+	// BeamOpenAI is OpenAI's deterministic BeamSearchDecoder (beam.go):
+	// each beam proposes its beam_size+1 likeliest tokens, with patience.
+	// Above temperature 0 it samples best_of independent sequences.
+	BeamOpenAI = "openai"
 )
 
 // TemperatureIncrement is the step between fallback temperatures
@@ -122,6 +141,9 @@ func (o Options) withJob(d *job.Decoding) Options {
 	}
 	if d.Patience != nil {
 		o.Patience = *d.Patience
+	}
+	if d.BeamSearch != "" {
+		o.BeamSearch = d.BeamSearch
 	}
 	if d.LengthPenalty != nil {
 		o.LengthPenalty = *d.LengthPenalty
@@ -223,6 +245,8 @@ type session struct {
 	words   bool  // the job asked for word timestamps
 	heads   []align.Head
 	aligner align.Aligner
+	cppRNG  []*sampling.MT19937 // whisper.cpp's per-decoder generators (beamcpp.go)
+	cppDist sampling.Discrete
 }
 
 // Close returns the decoder to the pool.
@@ -239,6 +263,10 @@ type attempt struct {
 	avgLogprob  float64
 	compression float64
 	temperature float64
+	// failed: whisper.cpp's beam search found no decoder that ended well
+	// (the result is decoder 0's), which asks for a fallback like a
+	// too-unlikely decode.
+	failed bool
 }
 
 // DecodeWindow decodes one window with Whisper's temperature fallback and
@@ -290,6 +318,14 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 		s.dec.Truncate(cached)
 		var a attempt
 		switch {
+		case o.BeamSize > 1 && o.BeamSearch == BeamWhisperCpp:
+			// whisper.cpp's beam-search strategy at every temperature:
+			// beam_size decoders at 0, best_of above.
+			n := o.BeamSize
+			if temp > 0 {
+				n = o.BestOf
+			}
+			a, err = s.cppBeamSearch(ctx, start, frames, n, o.BeamSize, temp)
 		case temp == 0 && o.BeamSize > 1:
 			a, err = s.beamSearch(ctx, start, frames)
 		case temp > 0 && o.BestOf > 1:
@@ -301,7 +337,7 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 			return pipeline.WindowText{}, err
 		}
 		best = a
-		if !sampling.NeedsFallback(a.avgLogprob, a.compression, noSpeech, th) || i == len(o.Temperatures)-1 {
+		if !a.failed && !sampling.NeedsFallback(a.avgLogprob, a.compression, noSpeech, th) || i == len(o.Temperatures)-1 {
 			break
 		}
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
+	"github.com/xdna-worker/xdna-worker/whisper"
 	"github.com/xdna-worker/xdna-worker/worker"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
@@ -502,10 +503,13 @@ func TestDecodingOptions(t *testing.T) {
 	if err != nil && !strings.Contains(err.Error(), "NATS_URL") {
 		t.Fatal(err)
 	}
-	if o := cfg.DecodingOptions(); o.BeamSize != 5 || o.BestOf != 5 || len(o.Temperatures) != 6 || o.Temperatures[0] != 0 {
+	if o := cfg.DecodingOptions(); o.BeamSize != 5 || o.BestOf != 5 || len(o.Temperatures) != 6 || o.Temperatures[0] != 0 || o.BeamSearch != whisper.BeamWhisperCpp {
 		t.Fatalf("defaults %+v", o)
 	}
-	for _, bad := range []map[string]string{{"BEAM_SIZE": "0"}, {"BEST_OF": "17"}, {"TEMPERATURE": "1.5"}} {
+	if cfg, _ := worker.LoadConfig(map[string]string{"BEAM_SEARCH": "openai"}); cfg.DecodingOptions().BeamSearch != whisper.BeamOpenAI {
+		t.Errorf("BEAM_SEARCH=openai gives %q", cfg.DecodingOptions().BeamSearch)
+	}
+	for _, bad := range []map[string]string{{"BEAM_SIZE": "0"}, {"BEST_OF": "17"}, {"TEMPERATURE": "1.5"}, {"BEAM_SEARCH": "greedy"}} {
 		if _, err := worker.LoadConfig(bad); err == nil || !strings.Contains(err.Error(), strings.Split(fmt.Sprint(bad), ":")[0][4:]) {
 			t.Errorf("%v: %v", bad, err)
 		}
