@@ -5,7 +5,10 @@ import (
 	"context"
 	"math"
 	"slices"
+	"sync"
+	"sync/atomic"
 
+	"github.com/xdna-worker/xdna-worker/whisper/kernel"
 	"github.com/xdna-worker/xdna-worker/whisper/sampling"
 )
 
@@ -122,6 +125,7 @@ func (s *session) cppBeamSearch(ctx context.Context, first []float32, frames, nD
 		srcOf     = make([]int, nDec)
 		rows, tks []int
 		logits    []float32
+		live      []*cppDecoder
 	)
 	for i := 0; i < nMax; i++ {
 		if err := ctx.Err(); err != nil {
@@ -181,19 +185,41 @@ func (s *session) cppBeamSearch(ctx context.Context, first []float32, frames, nD
 		if logits, err = b.advance(logits, rows, tks); err != nil {
 			return attempt{}, err
 		}
-		r := 0
+		live = live[:0]
 		for j := range decs {
-			d := &decs[j]
-			if d.done() {
-				continue
+			if d := &decs[j]; !d.done() {
+				d.row = len(live)
+				live = append(live, d)
 			}
-			d.row = r
-			copy(row, logits[r*nv:(r+1)*nv])
-			s.cppProcess(row, d, t32)
-			r++
 		}
+		// whisper.cpp processes the decoders' logits on its threads too.
+		parallelRows(len(live), func(r int) {
+			s.cppProcess(logits[r*nv:(r+1)*nv], live[r], t32)
+		})
 	}
 	return s.cppBest(decs, temp), nil
+}
+
+// parallelRows runs f(0), …, f(n−1) on up to kernel.Threads() goroutines
+// and returns when all have.
+func parallelRows(n int, f func(int)) {
+	nw := min(n, kernel.Threads())
+	if nw <= 1 {
+		for r := range n {
+			f(r)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range nw {
+		wg.Go(func() {
+			for r := int(next.Add(1) - 1); r < n; r = int(next.Add(1) - 1) {
+				f(r)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // cppUpdate is whisper.cpp's per-step bookkeeping after the candidates are
@@ -365,7 +391,7 @@ func (s *session) cppProcess(logits []float32, d *cppDecoder, temp float32) {
 		clearRange(logits, beg, min(n, beg+d.seekDelta/2))
 	}
 	logprobs := d.logprobs
-	cppLogSoftmax(logprobs, logits)
+	cppLogSoftmax(logprobs, logits, d.probs)
 
 	// A timestamp is forced when the timestamps together are likelier
 	// than any text token (logprobs are not renormalised after it).
@@ -391,27 +417,32 @@ func (s *session) cppProcess(logits []float32, d *cppDecoder, temp float32) {
 		clearRange(logits, 0, beg)
 		clearRange(logprobs, 0, beg)
 	}
+	copy(d.probs, logprobs)
+	kernel.Exp(d.probs)
 	for i, v := range logits {
 		if v == ninf {
 			d.probs[i] = 0
-		} else {
-			d.probs[i] = expf(logprobs[i])
 		}
 	}
 }
 
 // cppLogSoftmax is whisper_compute_logprobs: the float log-sum-exp summed in
-// index order over the finite logits.
-func cppLogSoftmax(dst, logits []float32) {
+// index order over the finite logits (the exponentials computed in tmp with
+// kernel.Exp, within an ulp of expf's; the order of the sum is kept).
+func cppLogSoftmax(dst, logits, tmp []float32) {
 	ninf := float32(math.Inf(-1))
 	m := ninf
 	for _, v := range logits {
 		m = max(m, v)
 	}
+	for i, v := range logits {
+		tmp[i] = v - m
+	}
+	kernel.Exp(tmp)
 	var lse float32
-	for _, v := range logits {
+	for i, v := range logits {
 		if v > ninf {
-			lse += expf(v - m)
+			lse += tmp[i]
 		}
 	}
 	lse = logf(lse) + m
@@ -433,6 +464,6 @@ func clearRange(x []float32, lo, hi int) {
 }
 
 // expf and logf are C's float functions: the correctly rounded result
-// (glibc's are within a rounding of it).
+// (glibc's are within a rounding of it). Whole rows use kernel.Exp.
 func expf(x float32) float32 { return float32(math.Exp(float64(x))) }
 func logf(x float32) float32 { return float32(math.Log(float64(x))) }

@@ -107,3 +107,27 @@ func TestCppBeamDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCppProcess times one decoder's share of a whisper.cpp beam step
+// outside the model: whisper_process_logits over the vocabulary and
+// setting up the draws (Discrete.Reset) plus beam_size draws.
+func BenchmarkCppProcess(b *testing.B) {
+	m := seededModel(b, 1)
+	s := &session{t: m.NewTextDecoder(Options{})}
+	nv := m.H.NVocab
+	base := make([]float32, nv)
+	for i := range base {
+		base[i] = float32(math.Sin(float64(i))) * 3
+	}
+	row := make([]float32, nv)
+	d := &cppDecoder{seekDelta: cppSeekWindow, logprobs: make([]float32, nv), probs: make([]float32, nv)}
+	g := s.cppRand(0)
+	for b.Loop() {
+		copy(row, base)
+		s.cppProcess(row, d, 0)
+		s.cppDist.Reset(d.probs)
+		for range 5 {
+			s.cppDist.Draw(g)
+		}
+	}
+}
