@@ -17,8 +17,8 @@ const (
 	MaxPatience = 4
 )
 
-// BeamSearchAlgorithms are the values of decoding.beam_search.
-var BeamSearchAlgorithms = []string{"whisper.cpp", "openai"}
+// DecodingRules are the values of decoding.rules.
+var DecodingRules = []string{"whisper.cpp", "openai"}
 
 // Decoding is a job's "decoding" object: per-job overrides of the worker's
 // decoding defaults (whisper.cpp's CLI: beam 5, best_of 5, temperature 0
@@ -34,12 +34,13 @@ type Decoding struct {
 	// Fallback retries a window at temperature + 0.2, + 0.4, … up to 1
 	// while its decode is too repetitive or too unlikely.
 	Fallback *bool `json:"fallback,omitempty"`
-	// BeamSearch picks the beam-search algorithm: "whisper.cpp" (each beam
-	// draws its candidates at random with a generator seeded by its index,
-	// as whisper.cpp does, so a model gives whisper.cpp's text) or "openai"
-	// (OpenAI's deterministic top-k beams, with patience). Empty keeps the
-	// worker's default.
-	BeamSearch string `json:"beam_search,omitempty"`
+	// Rules picks whose decoding rules are followed: "whisper.cpp" (its
+	// logit filters and greedy pick, and its beam search, whose beams draw
+	// their candidates at random with a generator seeded by their index: a
+	// model gives whisper.cpp's text) or "openai" (OpenAI's filters and its
+	// deterministic top-k beams, with patience). Empty keeps the worker's
+	// default.
+	Rules string `json:"rules,omitempty"`
 	// Patience (OpenAI's): beam search stops once beam_size·patience
 	// sequences have finished, 0 < patience ≤ 4 (default 1).
 	Patience *float64 `json:"patience,omitempty"`
@@ -70,8 +71,8 @@ func (d *Decoding) Validate() error {
 	if d.Temperature != nil && !inRange(*d.Temperature, 0, 1) {
 		return Errorf(CodeInvalidJob, "decoding.temperature %g is not in 0–1", *d.Temperature)
 	}
-	if d.BeamSearch != "" && !slices.Contains(BeamSearchAlgorithms, d.BeamSearch) {
-		return Errorf(CodeInvalidJob, "decoding.beam_search is not one of %s", strings.Join(BeamSearchAlgorithms, ", "))
+	if d.Rules != "" && !slices.Contains(DecodingRules, d.Rules) {
+		return Errorf(CodeInvalidJob, "decoding.rules is not one of %s", strings.Join(DecodingRules, ", "))
 	}
 	if d.Patience != nil && (!inRange(*d.Patience, 0, MaxPatience) || *d.Patience == 0) {
 		return Errorf(CodeInvalidJob, "decoding.patience %g is not in (0, %d]", *d.Patience, MaxPatience)

@@ -63,13 +63,13 @@ func greedyScore(t *testing.T, s *session, start []float32, cached, frames int) 
 	return g, sampling.SequenceScore(sum, len(g.tokens), s.opts.LengthPenalty)
 }
 
-// Beam search with one beam is greedy decoding: the same tokens, the same
-// log probability.
+// OpenAI's beam search with one beam is OpenAI's greedy decoding: the same
+// tokens, the same log probability.
 func TestBeamOneIsGreedy(t *testing.T) {
 	frames := audioFrames(fullWindow)
 	for seed := uint64(1); seed <= 3; seed++ {
 		m := seededModel(t, seed)
-		s, start, cached := primedSession(t, m, Options{BeamSize: 1, MaxTokens: 48}, seed)
+		s, start, cached := primedSession(t, m, Options{BeamSize: 1, MaxTokens: 48, Rules: RulesOpenAI}, seed)
 		g, _ := greedyScore(t, s, start, cached, frames)
 		s.dec.Truncate(cached)
 		b, err := s.beamSearch(context.Background(), start, frames)
@@ -102,7 +102,7 @@ func TestBeamFiveAtLeastGreedy(t *testing.T) {
 	for _, lp := range []float64{0, 0.6} {
 		for seed := uint64(1); seed <= 5; seed++ {
 			m := seededModel(t, seed)
-			s, start, cached := primedSession(t, m, Options{BeamSize: 5, LengthPenalty: lp, MaxTokens: 8}, seed)
+			s, start, cached := primedSession(t, m, Options{BeamSize: 5, LengthPenalty: lp, MaxTokens: 8, Rules: RulesOpenAI}, seed)
 			g, gs := greedyScore(t, s, start, cached, frames)
 			s.dec.Truncate(cached)
 			seqs, err := s.beamCandidates(context.Background(), start, frames)
@@ -350,14 +350,14 @@ func TestJobDecodingOverrides(t *testing.T) {
 	one, two, t04, f, p, lp := 1, 2, 0.4, false, 2.0, 0.6
 	ts, err := td.Start(context.Background(), &pipeline.Request{Decoding: &job.Decoding{
 		BeamSize: &one, BestOf: &two, Temperature: &t04, Fallback: &f, Patience: &p, LengthPenalty: &lp, ConditionOnPreviousText: &f,
-		BeamSearch: BeamOpenAI,
+		Rules: RulesOpenAI,
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := ts.(*session).opts
 	ts.Close()
-	if o.BeamSize != 1 || o.BestOf != 2 || !slices.Equal(o.Temperatures, []float64{0.4}) || o.Patience != 2 || o.LengthPenalty != 0.6 || !o.NoContext || o.BeamSearch != BeamOpenAI {
+	if o.BeamSize != 1 || o.BestOf != 2 || !slices.Equal(o.Temperatures, []float64{0.4}) || o.Patience != 2 || o.LengthPenalty != 0.6 || !o.NoContext || o.Rules != RulesOpenAI {
 		t.Fatalf("job options not applied: %+v", o)
 	}
 	// Defaults: whisper.cpp's CLI.
@@ -367,7 +367,7 @@ func TestJobDecodingOverrides(t *testing.T) {
 	}
 	o = ts.(*session).opts
 	ts.Close()
-	if o.BeamSize != 5 || o.BestOf != 5 || !slices.Equal(o.Temperatures, []float64{0, 0.2, 0.4, 0.6, 0.8, 1}) || o.Patience != 1 || o.NoContext || o.BeamSearch != BeamWhisperCpp {
+	if o.BeamSize != 5 || o.BestOf != 5 || !slices.Equal(o.Temperatures, []float64{0, 0.2, 0.4, 0.6, 0.8, 1}) || o.Patience != 1 || o.NoContext || o.Rules != RulesWhisperCpp {
 		t.Fatalf("defaults: %+v", o)
 	}
 	// Fallback alone keeps the decoder's start temperature.

@@ -200,6 +200,14 @@ func (s *session) cppBeamSearch(ctx context.Context, first []float32, frames, nD
 	return s.cppBest(decs, temp), nil
 }
 
+// cppRow returns the session's i-th scratch row of n floats.
+func (s *session) cppRow(i, n int) []float32 {
+	if len(s.cppBuf[i]) < n {
+		s.cppBuf[i] = make([]float32, n)
+	}
+	return s.cppBuf[i][:n]
+}
+
 // parallelRows runs f(0), …, f(n−1) on up to kernel.Threads() goroutines
 // and returns when all have.
 func parallelRows(n int, f func(int)) {

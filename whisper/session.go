@@ -30,9 +30,9 @@ type Options struct {
 	// BestOf is the number of samples drawn at a temperature above 0, the
 	// best kept (default 5).
 	BestOf int
-	// BeamSearch is the beam-search algorithm: BeamWhisperCpp (default)
-	// or BeamOpenAI.
-	BeamSearch string
+	// Rules are the decoding rules followed: RulesWhisperCpp (default)
+	// or RulesOpenAI.
+	Rules string
 	// Patience: OpenAI's beam search ends once BeamSize·Patience sequences
 	// have finished (default 1). whisper.cpp's has no patience.
 	Patience float64
@@ -63,8 +63,8 @@ func (o Options) withDefaults(h Hparams) Options {
 	if o.BestOf <= 0 {
 		o.BestOf = DefaultBestOf
 	}
-	if o.BeamSearch == "" {
-		o.BeamSearch = BeamWhisperCpp
+	if o.Rules == "" {
+		o.Rules = RulesWhisperCpp
 	}
 	if o.Patience <= 0 {
 		o.Patience = 1
@@ -93,17 +93,21 @@ const (
 	DefaultBestOf   = 5
 )
 
-// Beam-search algorithms (Options.BeamSearch, a job's decoding.beam_search).
+// Decoding rules (Options.Rules, a job's decoding.rules).
 const (
-	// BeamWhisperCpp is whisper.cpp's (beamcpp.go): each beam draws its
-	// beam_size candidates at random from its probabilities with a
-	// generator seeded by its index, so the same model gives whisper.cpp's
-	// text. Above temperature 0 it runs best_of such decoders.
-	BeamWhisperCpp = "whisper.cpp"
-	// BeamOpenAI is OpenAI's deterministic BeamSearchDecoder (beam.go):
-	// each beam proposes its beam_size+1 likeliest tokens, with patience.
-	// Above temperature 0 it samples best_of independent sequences.
-	BeamOpenAI = "openai"
+	// RulesWhisperCpp follows whisper.cpp: its logit filters
+	// (whisper_process_logits, beamcpp.go) for greedy decoding and beam
+	// search, its bookkeeping of what a window's decode counts, and its beam
+	// search, in which each beam draws its beam_size candidates at random
+	// with a generator seeded by its index, so the same model gives
+	// whisper.cpp's text. Above temperature 0 beam search runs best_of such
+	// decoders; single sequences are sampled as OpenAI does.
+	RulesWhisperCpp = "whisper.cpp"
+	// RulesOpenAI follows OpenAI's whisper: its logit filters
+	// (ApplyTimestampRules) and its deterministic BeamSearchDecoder
+	// (beam.go), each beam proposing its beam_size+1 likeliest tokens,
+	// with patience; above temperature 0, best_of independent samples.
+	RulesOpenAI = "openai"
 )
 
 // TemperatureIncrement is the step between fallback temperatures
@@ -142,8 +146,8 @@ func (o Options) withJob(d *job.Decoding) Options {
 	if d.Patience != nil {
 		o.Patience = *d.Patience
 	}
-	if d.BeamSearch != "" {
-		o.BeamSearch = d.BeamSearch
+	if d.Rules != "" {
+		o.Rules = d.Rules
 	}
 	if d.LengthPenalty != nil {
 		o.LengthPenalty = *d.LengthPenalty
@@ -246,6 +250,7 @@ type session struct {
 	heads   []align.Head
 	aligner align.Aligner
 	cppRNG  []*sampling.MT19937 // whisper.cpp's per-decoder generators (beamcpp.go)
+	cppBuf  [2][]float32        // greedy decoding's logprobs and probs rows
 	cppDist sampling.Discrete
 }
 
@@ -263,10 +268,33 @@ type attempt struct {
 	avgLogprob  float64
 	compression float64
 	temperature float64
-	// failed: whisper.cpp's beam search found no decoder that ended well
-	// (the result is decoder 0's), which asks for a fallback like a
-	// too-unlikely decode.
+	// failed: the decode did not end well by whisper.cpp's rules (no
+	// decoder completed, or the window ran out of tokens without a
+	// timestamp past its middle), which asks for a fallback like a
+	// too-unlikely decode and leaves nothing to condition the next window on.
 	failed bool
+	// counted is how many leading tokens whisper.cpp keeps from a decode
+	// that did not fail (its result_len: up to the last timestamp, or all
+	// without timestamps); 0 keeps them all (OpenAI's decoders).
+	counted int
+}
+
+// kept returns the tokens that make the window's segments: the counted ones
+// of a decode that did not fail, or all.
+func (a attempt) kept() []int {
+	if a.failed || a.counted <= 0 || a.counted >= len(a.tokens) {
+		return a.tokens
+	}
+	return a.tokens[:a.counted]
+}
+
+// context returns the tokens the next window is conditioned on, as
+// whisper.cpp's prompt_past: the counted tokens, none after a failed decode.
+func (a attempt) context() []int {
+	if a.failed {
+		return nil
+	}
+	return a.kept()
 }
 
 // DecodeWindow decodes one window with Whisper's temperature fallback and
@@ -318,7 +346,7 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 		s.dec.Truncate(cached)
 		var a attempt
 		switch {
-		case o.BeamSize > 1 && o.BeamSearch == BeamWhisperCpp:
+		case o.BeamSize > 1 && o.Rules == RulesWhisperCpp:
 			// whisper.cpp's beam-search strategy at every temperature:
 			// beam_size decoders at 0, best_of above.
 			n := o.BeamSize
@@ -354,7 +382,7 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 	if o.NoContext || best.temperature > 0.5 {
 		s.prev = s.prev[:0]
 	} else {
-		s.prev = s.keepPrompt(append(s.prev, best.tokens...))
+		s.prev = s.keepPrompt(append(s.prev, best.context()...))
 	}
 	text.Language = s.lang
 	return text, nil
@@ -404,25 +432,47 @@ func (s *session) sample(ctx context.Context, first []float32, temp float64, fra
 	copy(logits, first)
 	s.tokens = s.tokens[:0]
 	var sum float64
-	for len(s.tokens) < o.MaxTokens && s.dec.Len() < m.H.NTextCtx {
+	// whisper.cpp's bookkeeping of its one decoder: what counts, whether
+	// it completed or failed (cppUpdate).
+	decs := []cppDecoder{{seekDelta: cppSeekWindow}}
+	d := &decs[0]
+	// whisper.cpp's greedy decoding: its filters, the likeliest by its
+	// float probabilities (whisper_sample_token with best).
+	cpp := o.Rules == RulesWhisperCpp && temp == 0
+	if cpp {
+		d.logprobs, d.probs = s.cppRow(0, len(first)), s.cppRow(1, len(first))
+	}
+	for i := 0; len(s.tokens) < o.MaxTokens && s.dec.Len() < m.H.NTextCtx; i++ {
 		if err := ctx.Err(); err != nil {
 			return attempt{}, err
 		}
-		s.filter(logits, s.tokens)
 		var next int
 		var lp float64
-		if temp == 0 {
+		switch {
+		case cpp:
+			s.cppProcess(logits, d, 0)
+			for i, p := range d.probs {
+				if p > d.probs[next] {
+					next = i
+				}
+			}
+			lp = float64(d.logprobs[next])
+		case temp == 0:
+			s.filter(logits, s.tokens)
 			next, lp = sampling.Greedy(logits)
-		} else {
+		default:
+			s.filter(logits, s.tokens)
 			next, lp = sampling.Sample(logits, temp, s.rng)
 		}
 		sum += lp
+		d.seq.tokens = append(d.seq.tokens, cppToken{id: next, plog: float32(lp)})
+		s.cppUpdate(decs, i, o.MaxTokens, frames)
 		if next == tok.EOT() {
 			break
 		}
 		s.tokens = append(s.tokens, next)
-		if tok.IsTimestamp(next) && endsDecode(next-tok.TimestampBegin(), frames) {
-			break // whisper.cpp: "end of audio reached"
+		if d.done() {
+			break // whisper.cpp: "end of audio reached", or a failure
 		}
 		if s.dec.Len() >= m.H.NTextCtx {
 			break
@@ -434,11 +484,19 @@ func (s *session) sample(ctx context.Context, first []float32, temp float64, fra
 		copy(logits, out)
 	}
 	toks := append([]int(nil), s.tokens...)
+	avg := sampling.AvgLogprob(sum, len(toks))
+	if cpp && d.seq.resultLen > 0 {
+		// whisper.cpp's avg_logprobs: over the counted tokens (EOT
+		// included when it ended a decode without timestamps).
+		avg, _ = cppScore(d.seq, 0)
+	}
 	return attempt{
 		tokens:      toks,
-		avgLogprob:  sampling.AvgLogprob(sum, len(toks)),
+		avgLogprob:  avg,
 		compression: sampling.CompressionRatio(tok.Decode(toks)),
 		temperature: temp,
+		failed:      d.failed,
+		counted:     min(d.seq.resultLen, len(toks)),
 	}, nil
 }
 
@@ -448,7 +506,7 @@ func (s *session) sample(ctx context.Context, first []float32, temp float64, fra
 // Segments are clamped to the window, and none starts at or after the end
 // of the audio.
 func (s *session) segments(a attempt, noSpeech float64, start, dur, left time.Duration) pipeline.WindowText {
-	tok, tokens := s.t.m.Tok, a.tokens
+	tok, tokens := s.t.m.Tok, a.kept()
 	var out pipeline.WindowText
 	isTS := func(i int) bool { return tok.IsTimestamp(tokens[i]) }
 	n := len(tokens)

@@ -3,6 +3,7 @@ package whisper_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -262,6 +263,90 @@ var beamModels = append(slices.Clone(xcheckModels[:3]),
 
 func beamSeed(seed uint64) xcheckModel {
 	return xcheckModel{name: fmt.Sprintf("v3s%d", seed), path: func(tb testing.TB) string { return whispertest.V3SeededModel(tb, seed) }}
+}
+
+// jfk4 is jfk.wav four times over (44 s): several windows, each after the
+// first starting where the previous one's last timestamp put it.
+func jfk4(t *testing.T) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(whispertest.Fixture(t, whispertest.JFKWav))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// jfk.wav is 16-bit mono PCM at 16 kHz: find its data chunk and write
+	// it four times under a plain 44-byte header.
+	i := bytes.Index(raw, []byte("data"))
+	if i < 0 || i+8 > len(raw) {
+		t.Fatal("jfk.wav has no data chunk")
+	}
+	pcm := raw[i+8 : min(len(raw), i+8+int(binary.LittleEndian.Uint32(raw[i+4:])))]
+	n := 4 * len(pcm)
+	out := make([]byte, 44, 44+n)
+	copy(out, "RIFF\x00\x00\x00\x00WAVEfmt ")
+	binary.LittleEndian.PutUint32(out[4:], uint32(36+n))
+	binary.LittleEndian.PutUint32(out[16:], 16)
+	binary.LittleEndian.PutUint16(out[20:], 1) // PCM
+	binary.LittleEndian.PutUint16(out[22:], 1) // mono
+	binary.LittleEndian.PutUint32(out[24:], 16000)
+	binary.LittleEndian.PutUint32(out[28:], 32000)
+	binary.LittleEndian.PutUint16(out[32:], 2)
+	binary.LittleEndian.PutUint16(out[34:], 16)
+	copy(out[36:], "data")
+	binary.LittleEndian.PutUint32(out[40:], uint32(n))
+	for range 4 {
+		out = append(out, pcm...)
+	}
+	return out
+}
+
+// (a') Greedy, no fallback, on 44 s: every window after the first follows
+// whisper.cpp's rules too (what a window's decode counts, what conditions
+// the next: testdata/xcheck/README.md). Models without timestamps (R7) get
+// their starts from token id 0 in whisper.cpp's output, so only their text
+// and ends are compared.
+func TestGreedyLongAudioMatchesWhisperCpp(t *testing.T) {
+	raw := jfk4(t)
+	const seconds = 44.0
+	for _, xm := range []xcheckModel{xcheckModels[0], xcheckModels[2], beamSeed(1), beamSeed(4)} {
+		t.Run(xm.name, func(t *testing.T) {
+			explainOnFailure(t)
+			ref := readCppJSON(t, xm.name+".jfk4.greedy.json")
+			m := loadXcheck(t, xm)
+			pools, err := xdna.NewPools(m.Dims(), xdna.PoolsConfig{AudioCount: 1, MelCount: 1, EncoderCount: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := m.Transcriber(pools, greedyOptions(), pipeline.WithTempDir(t.TempDir()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := english
+			req.Audio = bytes.NewReader(raw)
+			out, err := tr.Transcribe(xdna.WithJob(context.Background(), "xcheck-long"), &req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Segments) != len(ref.Transcription) {
+				t.Fatalf("%d segments, whisper.cpp %d", len(out.Segments), len(ref.Transcription))
+			}
+			noTS := out.Segments[0].Tokens[0] < m.Tok.TimestampBegin()
+			clamp := func(ms int) float64 { return min(max(float64(ms)/1000, 0), seconds) }
+			for i, s := range out.Segments {
+				w := ref.Transcription[i]
+				if text := strings.TrimSpace(w.Text); s.Text != text {
+					t.Errorf("segment %d text %q, whisper.cpp %q", i, s.Text, text)
+				}
+				d := math.Abs(s.End - clamp(w.Offsets.To))
+				if !noTS {
+					d = max(d, math.Abs(s.Start-clamp(w.Offsets.From)))
+				}
+				if d > maxTimeDelta {
+					t.Errorf("segment %d: [%.3f, %.3f], whisper.cpp [%.3f, %.3f]: |Δ| %.3f s", i, s.Start, s.End, clamp(w.Offsets.From), clamp(w.Offsets.To), d)
+				}
+			}
+			t.Logf("%d segments over %d windows: text identical, times within %.0f ms", len(out.Segments), out.Windows, 1000*maxTimeDelta)
+		})
+	}
 }
 
 // (b) Beam search, beam 5, no fallback: the same first segment text as

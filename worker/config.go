@@ -47,10 +47,10 @@ type Config struct {
 	BestOf      int     `env:"BEST_OF" envDefault:"5"`
 	Temperature float64 `env:"TEMPERATURE" envDefault:"0"`
 	Fallback    bool    `env:"FALLBACK" envDefault:"true"`
-	// BeamSearch is the beam-search algorithm (BEAM_SEARCH): whisper.cpp
+	// Rules are the decoding rules followed (DECODING_RULES): whisper.cpp
 	// (its sampled candidates, so a model gives whisper.cpp's text) or
 	// openai (deterministic top-k beams).
-	BeamSearch string `env:"BEAM_SEARCH" envDefault:"whisper.cpp"`
+	Rules string `env:"DECODING_RULES" envDefault:"whisper.cpp"`
 
 	// VADModel is a whisper.cpp ggml Silero VAD file (VAD_MODEL), loaded
 	// at start; VADDefault is whether jobs that do not say use it.
@@ -162,8 +162,8 @@ func (c *Config) validate() []error {
 	if c.BestOf < 1 || c.BestOf > job.MaxBeamSize {
 		bad("BEST_OF %d is not in 1–%d", c.BestOf, job.MaxBeamSize)
 	}
-	if !slices.Contains(job.BeamSearchAlgorithms, c.BeamSearch) {
-		bad("BEAM_SEARCH %q is not one of %s", c.BeamSearch, strings.Join(job.BeamSearchAlgorithms, ", "))
+	if !slices.Contains(job.DecodingRules, c.Rules) {
+		bad("DECODING_RULES %q is not one of %s", c.Rules, strings.Join(job.DecodingRules, ", "))
 	}
 	if !(c.Temperature >= 0 && c.Temperature <= 1) {
 		bad("TEMPERATURE %g is not in 0–1", c.Temperature)
@@ -288,7 +288,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3_endpoint", c.S3.Endpoint), slog.String("s3_access_key", c.S3.AccessKey),
 		slog.String("s3_secret_key", redact(c.S3.SecretKey)),
 		slog.String("device", c.Device), slog.String("model", c.WhisperModel),
-		slog.Int("beam_size", c.BeamSize), slog.Int("best_of", c.BestOf), slog.Float64("temperature", c.Temperature), slog.Bool("fallback", c.Fallback), slog.String("beam_search", c.BeamSearch),
+		slog.Int("beam_size", c.BeamSize), slog.Int("best_of", c.BestOf), slog.Float64("temperature", c.Temperature), slog.Bool("fallback", c.Fallback), slog.String("decoding_rules", c.Rules),
 		slog.String("vad_model", c.VADModel), slog.Bool("vad_default", c.VADDefault),
 		slog.Int("audio_pool", c.AudioPoolSize), slog.Int("mel_pool", c.MelPoolSize), slog.Int("encoder_pool", c.EncoderPoolSize),
 		slog.Int("max_pool", c.MaxPoolSize), slog.String("pool_growth", c.PoolGrowth),
@@ -354,8 +354,8 @@ func trimList(items []string) []string {
 }
 
 // DecodingOptions are the text decoder's defaults from BEAM_SIZE, BEST_OF,
-// TEMPERATURE, FALLBACK and BEAM_SEARCH.
+// TEMPERATURE, FALLBACK and DECODING_RULES.
 func (c Config) DecodingOptions() whisper.Options {
-	return whisper.Options{BeamSize: c.BeamSize, BestOf: c.BestOf, BeamSearch: c.BeamSearch,
+	return whisper.Options{BeamSize: c.BeamSize, BestOf: c.BestOf, Rules: c.Rules,
 		Temperatures: whisper.TemperatureSchedule(c.Temperature, c.Fallback)}
 }

@@ -503,13 +503,13 @@ func TestDecodingOptions(t *testing.T) {
 	if err != nil && !strings.Contains(err.Error(), "NATS_URL") {
 		t.Fatal(err)
 	}
-	if o := cfg.DecodingOptions(); o.BeamSize != 5 || o.BestOf != 5 || len(o.Temperatures) != 6 || o.Temperatures[0] != 0 || o.BeamSearch != whisper.BeamWhisperCpp {
+	if o := cfg.DecodingOptions(); o.BeamSize != 5 || o.BestOf != 5 || len(o.Temperatures) != 6 || o.Temperatures[0] != 0 || o.Rules != whisper.RulesWhisperCpp {
 		t.Fatalf("defaults %+v", o)
 	}
-	if cfg, _ := worker.LoadConfig(map[string]string{"BEAM_SEARCH": "openai"}); cfg.DecodingOptions().BeamSearch != whisper.BeamOpenAI {
-		t.Errorf("BEAM_SEARCH=openai gives %q", cfg.DecodingOptions().BeamSearch)
+	if cfg, _ := worker.LoadConfig(map[string]string{"DECODING_RULES": "openai"}); cfg.DecodingOptions().Rules != whisper.RulesOpenAI {
+		t.Errorf("DECODING_RULES=openai gives %q", cfg.DecodingOptions().Rules)
 	}
-	for _, bad := range []map[string]string{{"BEAM_SIZE": "0"}, {"BEST_OF": "17"}, {"TEMPERATURE": "1.5"}, {"BEAM_SEARCH": "greedy"}} {
+	for _, bad := range []map[string]string{{"BEAM_SIZE": "0"}, {"BEST_OF": "17"}, {"TEMPERATURE": "1.5"}, {"DECODING_RULES": "greedy"}} {
 		if _, err := worker.LoadConfig(bad); err == nil || !strings.Contains(err.Error(), strings.Split(fmt.Sprint(bad), ":")[0][4:]) {
 			t.Errorf("%v: %v", bad, err)
 		}

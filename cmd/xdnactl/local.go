@@ -57,7 +57,7 @@ type transcribeCmd struct {
 	BestOf      int           `name:"best-of" default:"5" help:"Samples at temperature > 0, the likeliest kept."`
 	Temperature float64       `name:"temperature" default:"0" help:"First temperature tried."`
 	NoFallback  bool          `name:"no-fallback" help:"Do not retry a window at higher temperatures."`
-	BeamSearch  string        `name:"beam-search" default:"whisper.cpp" enum:"whisper.cpp,openai" help:"Beam-search algorithm: whisper.cpp (its sampled candidates) or openai (deterministic top-k)."`
+	Rules       string        `name:"rules" default:"whisper.cpp" enum:"whisper.cpp,openai" help:"Decoding rules: whisper.cpp (its logit filters and sampled beam candidates: a model gives whisper.cpp's text) or openai (OpenAI's filters, deterministic top-k beams)."`
 	Words       bool          `name:"word-timestamps" help:"Give each segment its words with times and probabilities."`
 	MaxDuration time.Duration `name:"max-duration" help:"Longest audio accepted (0: no limit)."`
 	File        string        `arg:"" help:"Audio file."`
@@ -81,7 +81,7 @@ func (c *transcribeCmd) Run(a *app) error {
 	if c.BeamSize < 1 || c.BeamSize > job.MaxBeamSize || c.BestOf < 1 || c.BestOf > job.MaxBeamSize || c.Temperature < 0 || c.Temperature > 1 {
 		return usageError{fmt.Errorf("--beam-size and --best-of must be in 1–%d, --temperature in 0–1", job.MaxBeamSize)}
 	}
-	opts := whisper.Options{MaxTokens: c.MaxTokens, BeamSize: c.BeamSize, BestOf: c.BestOf, BeamSearch: c.BeamSearch,
+	opts := whisper.Options{MaxTokens: c.MaxTokens, BeamSize: c.BeamSize, BestOf: c.BestOf, Rules: c.Rules,
 		Temperatures: whisper.TemperatureSchedule(c.Temperature, !c.NoFallback)}
 	popts := []pipeline.Option{pipeline.WithMaxDuration(c.MaxDuration)}
 	if ff, ok := ffmpegConfig(); ok {
