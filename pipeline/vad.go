@@ -28,15 +28,16 @@ type vadStage struct {
 // sends only its speech through the encoder, packed as whisper.cpp's
 // whisper_full packs it (each segment plus p.Overlap, 0.1 s of silence
 // between segments), and every segment time is mapped back to the original
-// audio. A nil model leaves the transcriber without VAD.
-func WithVAD(m *vad.Model, p vad.Params) Option {
+// audio. Detector options (vad.WithNumerics) configure every detector. A
+// nil model leaves the transcriber without VAD.
+func WithVAD(m *vad.Model, p vad.Params, opts ...vad.DetectorOption) Option {
 	return func(t *Transcriber) {
 		if m == nil {
 			t.vad = nil
 			return
 		}
 		s := &vadStage{model: m, params: p}
-		s.dets.New = func() any { return m.NewDetector() }
+		s.dets.New = func() any { return m.NewDetector(opts...) }
 		t.vad = s
 	}
 }

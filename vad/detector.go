@@ -16,6 +16,7 @@ const batchChunks = 64
 // make one per goroutine with Model.NewDetector.
 type Detector struct {
 	m    *Model
+	num  Numerics
 	s    scratch
 	lstm lstm
 }
@@ -27,15 +28,24 @@ type scratch struct {
 	spec []float32 // STFT: batch·nFrames × 2·nBins
 	mag  []float32 // magnitudes: batch·nFrames × nBins
 	col  []float32 // im2col of the current convolution
+	colH []uint16  // col or fr in binary16 (NumericsHalf with AVX512-FP16)
 	act  [4][]float32
 	enc  []float32 // encoder output: batch × hidden (a view of act[3])
 	gx   []float32 // W_ih·enc + b_ih: batch × gates
 }
 
 // NewDetector returns a Detector for the model, its buffers allocated.
-func (m *Model) NewDetector() *Detector {
+// Options choose its numerics (WithNumerics); the default is NumericsHalf.
+func (m *Model) NewDetector(opts ...DetectorOption) *Detector {
+	var cfg detectorConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.numerics > NumericsFloat {
+		panic(fmt.Sprintf("vad: NewDetector with unknown numerics %d", uint8(cfg.numerics)))
+	}
 	b := batchChunks
-	d := &Detector{m: m}
+	d := &Detector{m: m, num: cfg.numerics}
 	s := &d.s
 	s.pad = make([]float32, ChunkSamples+2*padReflect)
 	s.fr = make([]float32, b*nFrames*nFFT)
@@ -50,6 +60,9 @@ func (m *Model) NewDetector() *Detector {
 		t = tout
 	}
 	s.col = make([]float32, col)
+	if d.num == NumericsHalf && haveFP16 {
+		s.colH = make([]uint16, max(col, len(s.fr)))
+	}
 	s.gx = make([]float32, b*gates)
 	return d
 }
@@ -72,6 +85,9 @@ func (d *Detector) AppendProbabilities(ctx context.Context, dst, samples []float
 	d.Reset()
 	return d.Continue(ctx, dst, samples, true)
 }
+
+// Numerics returns how the Detector sums the F16 products.
+func (d *Detector) Numerics() Numerics { return d.num }
 
 // Reset clears the LSTM state: the next Continue starts a new stream.
 func (d *Detector) Reset() { d.lstm.reset() }
@@ -104,11 +120,11 @@ func (d *Detector) batch(dst, samples []float32, first, n int) []float32 {
 		x := samples[lo:min(lo+ChunkSamples, len(samples))]
 		frames(s.fr[b*nFrames*nFFT:(b+1)*nFrames*nFFT], x, s.pad)
 	}
-	m.stft(s.mag, s.spec, s.fr, n*nFrames)
-	m.encode(s, n)
+	m.stft(s, n*nFrames, d.num)
+	m.encode(s, n, d.num)
 	kernel.MatMulTBias(s.gx[:n*gates], s.enc, m.wIH, m.bIH, n, gates, hidden)
 	for b := range n {
-		dst = append(dst, m.step(&d.lstm, s.gx[b*gates:(b+1)*gates]))
+		dst = append(dst, m.step(&d.lstm, s.gx[b*gates:(b+1)*gates], d.num))
 	}
 	return dst
 }

@@ -26,16 +26,24 @@
 // sigmoid give the probability.
 //
 // ggml computes every convolution with F16 weights by converting its input
-// to F16 (im2col) and accumulating the products in float32; this package
-// rounds the same inputs to F16 and multiplies them with the F16 weights in
-// float32, so it follows whisper.cpp's numerics rather than an idealised
-// float32 Silero.
+// to F16 (im2col) and this package rounds the same inputs to F16, so it
+// follows whisper.cpp's numerics rather than an idealised float32 Silero.
+// How ggml then sums the F16 products depends on how whisper.cpp was built
+// ([Numerics], chosen per Detector with [WithNumerics]): built for a CPU
+// with AVX512-FP16 it accumulates in binary16, 128 lanes per row rounded at
+// every step ([NumericsHalf], the default, which reproduces that build's
+// products bit for bit: the shared fixture within 7.5e-9), other builds
+// accumulate in float32 ([NumericsFloat], the portable build within
+// 1.2e-4). The two differ by up to 0.018 in a probability on jfk.wav.
+// NumericsHalf uses the CPU's own binary16 FMA where it has AVX512-FP16,
+// else an exact emulation (AVX2 in float64, or pure Go).
 //
 // # Speed
 //
 // The STFT and the convolutions do not depend on the LSTM state, so chunks
 // are processed in batches: their STFT and convolutions run as GEMMs over
-// the whole batch (package whisper/kernel), and only the LSTM's
+// the whole batch (package whisper/kernel for NumericsFloat; row by row in
+// this package for NumericsHalf), and only the LSTM's
 // hidden-to-hidden product runs chunk by chunk. After a Detector's first
 // use, computing probabilities allocates nothing per chunk.
 package vad

@@ -23,3 +23,7 @@ var (
 // ErrBlock is returned by Detector.Continue for a block that is not the
 // last and does not hold a whole number of chunks.
 var ErrBlock = errors.New("vad: block is not a whole number of chunks")
+
+// ErrNumerics is returned by ParseNumerics for a name that is not a
+// Numerics.
+var ErrNumerics = errors.New("vad: unknown numerics")

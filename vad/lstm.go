@@ -7,6 +7,7 @@ type lstm struct {
 	h, c [hidden]float32
 	g    [gates]float32 // scratch: gate pre-activations, then activations
 	e    [hidden]float32
+	eh   [hidden]uint16 // scratch: e in binary16 (NumericsHalf)
 }
 
 func (l *lstm) reset() { *l = lstm{} }
@@ -19,7 +20,7 @@ func (l *lstm) reset() { *l = lstm{} }
 // The gate activations are computed on whole vectors with kernel.Exp:
 // sigmoid(x) = 1/(1 + e^−x) and tanh(x) = 1 − 2/(e^2x + 1), exact at the
 // extremes (e^x overflowing to +Inf gives 0, 1 and −1 as it should).
-func (m *Model) step(l *lstm, gx []float32) float32 {
+func (m *Model) step(l *lstm, gx []float32, num Numerics) float32 {
 	g := l.g[:]
 	for r := range gates {
 		g[r] = kernel.Dot(l.h[:], m.wHH[r*hidden:(r+1)*hidden]) + m.bHH[r] + gx[r]
@@ -46,7 +47,14 @@ func (m *Model) step(l *lstm, gx []float32) float32 {
 		l.h[j] = o * (1 - 2/(l.e[j]+1))
 		l.e[j] = roundHalf(max(l.h[j], 0))
 	}
-	z := -(kernel.Dot(l.e[:], m.wOut) + m.bOut)
+	var z float32
+	if num == NumericsHalf {
+		var d [1]float32
+		m.wOutH.mulT(d[:], l.e[:], l.eh[:], nil, 1)
+		z = -(d[0] + m.bOut)
+	} else {
+		z = -(kernel.Dot(l.e[:], m.wOut) + m.bOut)
+	}
 	l.e[0] = z
 	kernel.Exp(l.e[:1])
 	return 1 / (1 + l.e[0])

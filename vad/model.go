@@ -44,19 +44,27 @@ type Model struct {
 
 	basis []float32 // [2·nBins][nFFT] STFT filters
 	conv  [4]conv
-	wIH   []float32 // [gates][hidden]
-	bIH   []float32 // [gates]
-	wHH   []float32 // [gates][hidden]
-	bHH   []float32 // [gates]
-	wOut  []float32 // [hidden]
-	bOut  float32
+	// The F16 weights in ggml's layout for NumericsHalf: the STFT basis,
+	// the convolutions and the final projection.
+	basisH halfMat
+	wOutH  halfMat
+	wIH    []float32 // [gates][hidden]
+	bIH    []float32 // [gates]
+	wHH    []float32 // [gates][hidden]
+	bHH    []float32 // [gates]
+	wOut   []float32 // [hidden]
+	bOut   float32
 }
 
 // conv is one encoder convolution with its weights permuted to
-// w[out][k·in + in], so that a time-major input window is one dot product.
+// w[out][k·in + in], so that a time-major input window is one dot product
+// (NumericsFloat), and in PyTorch's (and ggml's) layout w[out][in·kernel +
+// k] for NumericsHalf, where the order of ggml's im2col rows decides which
+// binary16 lane accumulates each product.
 type conv struct {
 	in, out, kernel, stride int
 	w, b                    []float32
+	wh                      halfMat
 }
 
 // Load reads the ggml VAD model file at path and prepares it (ReadFile,
@@ -145,10 +153,13 @@ func NewModel(f *File) (*Model, error) {
 		wOut:  vals["_model.decoder.decoder.2.weight"],
 		bOut:  vals["_model.decoder.decoder.2.bias"][0],
 	}
+	m.basisH = newHalfMat(m.basis, 2*nBins, nFFT)
+	m.wOutH = newHalfMat(m.wOut, 1, hidden)
 	for i, e := range encoderSpec {
 		p := fmt.Sprintf("_model.encoder.%d.reparam_conv.", i)
 		m.conv[i] = conv{in: e.In, out: e.Out, kernel: e.Kernel, stride: e.stride,
-			w: permute(vals[p+"weight"], e.In, e.Out, e.Kernel), b: vals[p+"bias"]}
+			w: permute(vals[p+"weight"], e.In, e.Out, e.Kernel), b: vals[p+"bias"],
+			wh: newHalfMat(vals[p+"weight"], e.Out, e.In*e.Kernel)}
 	}
 	return m, nil
 }

@@ -25,11 +25,16 @@ func frames(dst, x, pad []float32) {
 	}
 }
 
-// stft computes the STFT magnitudes of rows frames: spec (rows × 2·nBins)
-// is the product with the basis, real parts first, and mag (rows × nBins)
+// stft computes the STFT magnitudes of rows frames (s.fr): s.spec (rows × 2·nBins)
+// is the product with the basis, real parts first, and s.mag (rows × nBins)
 // receives sqrt(re² + im²) rounded to F16 (the next convolution's input).
-func (m *Model) stft(mag, spec, fr []float32, rows int) {
-	kernel.MatMulT(spec[:rows*2*nBins], fr[:rows*nFFT], m.basis, rows, 2*nBins, nFFT)
+func (m *Model) stft(s *scratch, rows int, num Numerics) {
+	mag, spec, fr := s.mag, s.spec, s.fr
+	if num == NumericsHalf {
+		m.basisH.mulT(spec, fr, s.colH, nil, rows)
+	} else {
+		kernel.MatMulT(spec[:rows*2*nBins], fr[:rows*nFFT], m.basis, rows, 2*nBins, nFFT)
+	}
 	for r := range rows {
 		s := spec[r*2*nBins : (r+1)*2*nBins]
 		re, im := s[:nBins], s[nBins:]

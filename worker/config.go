@@ -17,6 +17,7 @@ import (
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
+	"github.com/xdna-worker/xdna-worker/vad"
 	"github.com/xdna-worker/xdna-worker/whisper"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
@@ -56,6 +57,10 @@ type Config struct {
 	// at start; VADDefault is whether jobs that do not say use it.
 	VADModel   string `env:"VAD_MODEL"`
 	VADDefault bool   `env:"VAD_DEFAULT" envDefault:"false"`
+	// VADNumerics is how the VAD sums its F16 products (VAD_NUMERICS,
+	// vad.ParseNumerics): f16 as whisper.cpp on CPUs with AVX512-FP16
+	// (the default), f32 as its other builds.
+	VADNumerics string `env:"VAD_NUMERICS" envDefault:"f16"`
 
 	// AllowedAudioBuckets and AllowedOutputBuckets are the buckets (globs,
 	// path.Match syntax, comma-separated) jobs may read audio from and
@@ -170,6 +175,9 @@ func (c *Config) validate() []error {
 	}
 	if c.VADDefault && c.VADModel == "" {
 		bad("VAD_DEFAULT=true needs VAD_MODEL (a whisper.cpp ggml Silero VAD file)")
+	}
+	if _, err := vad.ParseNumerics(c.VADNumerics); err != nil {
+		bad("VAD_NUMERICS %q is not f16 or f32", c.VADNumerics)
 	}
 	if c.SimWindowMS < 0 {
 		bad("XDNA_SIM_WINDOW_MS %d must not be negative", c.SimWindowMS)
@@ -289,7 +297,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3_secret_key", redact(c.S3.SecretKey)),
 		slog.String("device", c.Device), slog.String("model", c.WhisperModel),
 		slog.Int("beam_size", c.BeamSize), slog.Int("best_of", c.BestOf), slog.Float64("temperature", c.Temperature), slog.Bool("fallback", c.Fallback), slog.String("decoding_rules", c.Rules),
-		slog.String("vad_model", c.VADModel), slog.Bool("vad_default", c.VADDefault),
+		slog.String("vad_model", c.VADModel), slog.Bool("vad_default", c.VADDefault), slog.String("vad_numerics", c.VADNumerics),
 		slog.Int("audio_pool", c.AudioPoolSize), slog.Int("mel_pool", c.MelPoolSize), slog.Int("encoder_pool", c.EncoderPoolSize),
 		slog.Int("max_pool", c.MaxPoolSize), slog.String("pool_growth", c.PoolGrowth),
 		slog.Duration("max_audio_duration", time.Duration(c.MaxAudioDuration)), slog.Int64("max_audio_bytes", int64(c.MaxAudioBytes)),

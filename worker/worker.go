@@ -216,8 +216,12 @@ func (w *Worker) openModel(extra []pipeline.Option) error {
 		if err != nil {
 			return fmt.Errorf("VAD_MODEL: %w", err)
 		}
-		opts = append(opts, pipeline.WithVAD(vm, vad.DefaultParams()))
-		w.log.Info("voice activity model loaded", "vad_model", w.cfg.VADModel, "vad_default", w.cfg.VADDefault)
+		num, err := vad.ParseNumerics(w.cfg.VADNumerics)
+		if err != nil {
+			return fmt.Errorf("VAD_NUMERICS: %w", err)
+		}
+		opts = append(opts, pipeline.WithVAD(vm, vad.DefaultParams(), vad.WithNumerics(num)))
+		w.log.Info("voice activity model loaded", "vad_model", w.cfg.VADModel, "vad_default", w.cfg.VADDefault, "vad_numerics", num)
 	}
 	w.tr = pipeline.NewTranscriber(pools, w.dev, mel, append(opts, extra...)...)
 	return nil

@@ -24,12 +24,17 @@ type vadCmd struct {
 	MinSilence time.Duration `default:"100ms" help:"Silence that ends a segment."`
 	MaxSpeech  time.Duration `default:"0s" help:"Split longer segments (0: no limit)."`
 	SpeechPad  time.Duration `default:"30ms" help:"Padding on both sides of each segment."`
+	Numerics   string        `default:"f16" enum:"f16,f32" help:"How the F16 products are summed: f16 as whisper.cpp on CPUs with AVX512-FP16, f32 as its other builds (portable, AVX2)."`
 	File       string        `arg:"" help:"Audio file (any format the worker decodes)."`
 }
 
 // Run prints one "start end" line (seconds, two decimals, as whisper.cpp)
 // per speech segment.
 func (c *vadCmd) Run(a *app) error {
+	num, err := vad.ParseNumerics(c.Numerics)
+	if err != nil {
+		return usageError{err}
+	}
 	m, err := vad.Load(c.Model)
 	if err != nil {
 		return usageError{err}
@@ -38,7 +43,7 @@ func (c *vadCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
-	probs, err := m.NewDetector().Probabilities(a.ctx, samples)
+	probs, err := m.NewDetector(vad.WithNumerics(num)).Probabilities(a.ctx, samples)
 	if err != nil {
 		return err
 	}
