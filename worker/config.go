@@ -61,6 +61,17 @@ type Config struct {
 	// vad.ParseNumerics): f16 as whisper.cpp on CPUs with AVX512-FP16
 	// (the default), f32 as its other builds.
 	VADNumerics string `env:"VAD_NUMERICS" envDefault:"f16"`
+	// Segmentation parameters (whisper.cpp's whisper_vad_params and its
+	// defaults): speech probability threshold, shortest speech kept,
+	// silence that ends a segment, longest segment before a split (0: no
+	// limit), padding on both sides, and audio kept after each segment when
+	// segments are packed into windows.
+	VADThreshold  float32       `env:"VAD_THRESHOLD" envDefault:"0.5"`
+	VADMinSpeech  time.Duration `env:"VAD_MIN_SPEECH" envDefault:"250ms"`
+	VADMinSilence time.Duration `env:"VAD_MIN_SILENCE" envDefault:"100ms"`
+	VADMaxSpeech  time.Duration `env:"VAD_MAX_SPEECH" envDefault:"0s"`
+	VADSpeechPad  time.Duration `env:"VAD_SPEECH_PAD" envDefault:"30ms"`
+	VADOverlap    time.Duration `env:"VAD_OVERLAP" envDefault:"100ms"`
 
 	// AllowedAudioBuckets and AllowedOutputBuckets are the buckets (globs,
 	// path.Match syntax, comma-separated) jobs may read audio from and
@@ -178,6 +189,17 @@ func (c *Config) validate() []error {
 	}
 	if _, err := vad.ParseNumerics(c.VADNumerics); err != nil {
 		bad("VAD_NUMERICS %q is not f16 or f32", c.VADNumerics)
+	}
+	if !(c.VADThreshold > 0 && c.VADThreshold < 1) {
+		bad("VAD_THRESHOLD %g is not in (0, 1)", c.VADThreshold)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"VAD_MIN_SPEECH", c.VADMinSpeech}, {"VAD_MIN_SILENCE", c.VADMinSilence}, {"VAD_MAX_SPEECH", c.VADMaxSpeech}, {"VAD_SPEECH_PAD", c.VADSpeechPad}, {"VAD_OVERLAP", c.VADOverlap}} {
+		if d.v < 0 || d.v > time.Hour {
+			bad("%s %v is not in 0–1h", d.name, d.v)
+		}
 	}
 	if c.SimWindowMS < 0 {
 		bad("XDNA_SIM_WINDOW_MS %d must not be negative", c.SimWindowMS)
@@ -359,6 +381,13 @@ func trimList(items []string) []string {
 		}
 	}
 	return out
+}
+
+// VADParams are the voice-activity segmentation parameters from the VAD_*
+// settings.
+func (c Config) VADParams() vad.Params {
+	return vad.Params{Threshold: c.VADThreshold, MinSpeech: c.VADMinSpeech, MinSilence: c.VADMinSilence,
+		MaxSpeech: c.VADMaxSpeech, SpeechPad: c.VADSpeechPad, Overlap: c.VADOverlap}
 }
 
 // DecodingOptions are the text decoder's defaults from BEAM_SIZE, BEST_OF,

@@ -15,6 +15,7 @@ import (
 	"github.com/xdna-worker/xdna-worker/internal/testenv"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
+	"github.com/xdna-worker/xdna-worker/vad"
 	"github.com/xdna-worker/xdna-worker/whisper/whispertest"
 	"github.com/xdna-worker/xdna-worker/worker"
 )
@@ -100,5 +101,33 @@ func TestVADConfig(t *testing.T) {
 	}
 	if _, err := worker.LoadConfig(map[string]string{"VAD_DEFAULT": "true"}); err == nil || !strings.Contains(err.Error(), "VAD_DEFAULT=true needs VAD_MODEL") {
 		t.Fatalf("VAD_DEFAULT without VAD_MODEL: %v", err)
+	}
+}
+
+// The segmentation parameters default to whisper.cpp's and each has a
+// setting, checked at start.
+func TestVADParamsConfig(t *testing.T) {
+	cfg, err := worker.LoadConfig(map[string]string{})
+	if err != nil && !strings.Contains(err.Error(), "NATS_URL") {
+		t.Fatal(err)
+	}
+	if got := cfg.VADParams(); got != vad.DefaultParams() {
+		t.Errorf("defaults %+v, want whisper.cpp's %+v", got, vad.DefaultParams())
+	}
+	cfg, _ = worker.LoadConfig(map[string]string{"VAD_THRESHOLD": "0.6", "VAD_MIN_SPEECH": "300ms", "VAD_MIN_SILENCE": "200ms",
+		"VAD_MAX_SPEECH": "20s", "VAD_SPEECH_PAD": "50ms", "VAD_OVERLAP": "200ms"})
+	want := vad.Params{Threshold: 0.6, MinSpeech: 300 * time.Millisecond, MinSilence: 200 * time.Millisecond,
+		MaxSpeech: 20 * time.Second, SpeechPad: 50 * time.Millisecond, Overlap: 200 * time.Millisecond}
+	if got := cfg.VADParams(); got != want {
+		t.Errorf("set: %+v, want %+v", got, want)
+	}
+	for _, bad := range []map[string]string{{"VAD_THRESHOLD": "1.5"}, {"VAD_THRESHOLD": "0"}, {"VAD_MIN_SILENCE": "-1s"}, {"VAD_OVERLAP": "2h"}} {
+		var name string
+		for k := range bad {
+			name = k
+		}
+		if _, err := worker.LoadConfig(bad); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: %v", bad, err)
+		}
 	}
 }

@@ -220,7 +220,7 @@ func (w *Worker) openModel(extra []pipeline.Option) error {
 		if err != nil {
 			return fmt.Errorf("VAD_NUMERICS: %w", err)
 		}
-		opts = append(opts, pipeline.WithVAD(vm, vad.DefaultParams(), vad.WithNumerics(num)))
+		opts = append(opts, pipeline.WithVAD(vm, w.cfg.VADParams(), vad.WithNumerics(num)))
 		w.log.Info("voice activity model loaded", "vad_model", w.cfg.VADModel, "vad_default", w.cfg.VADDefault, "vad_numerics", num)
 	}
 	w.tr = pipeline.NewTranscriber(pools, w.dev, mel, append(opts, extra...)...)
