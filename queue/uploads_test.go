@@ -53,8 +53,16 @@ func notifyUploads(t *testing.T, mc *minio.Client, bucket string) {
 	qc.AddEvents(notification.ObjectCreatedAll)
 	cfg := notification.Configuration{}
 	cfg.AddQueue(qc)
-	if err := mc.SetBucketNotification(ctx, bucket, cfg); err != nil {
-		t.Fatalf("set bucket notification: %v", err)
+	// MinIO registers its NATS target after it starts answering: until
+	// then it says the ARN does not exist (InvalidArgument).
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+		err := mc.SetBucketNotification(ctx, bucket, cfg)
+		if err == nil {
+			return
+		}
+		if minio.ToErrorResponse(err).Code != "InvalidArgument" || time.Now().After(deadline) {
+			t.Fatalf("set bucket notification: %v", err)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/notification"
@@ -33,11 +34,31 @@ func (c *Client) NotifyUploads(ctx context.Context, bucket, arn string) error {
 	qc := notification.NewConfig(a)
 	qc.AddEvents(notification.ObjectCreatedAll)
 	cfg.AddQueue(qc)
-	if err := c.mc.SetBucketNotification(ctx, bucket, cfg); err != nil {
-		return c.fail(ctx, "notify", what, classify(err, job.CodeInvalidJob))
+	// A MinIO server registers its notification targets after it starts
+	// answering, so a target it was started with may not exist yet: it
+	// answers InvalidArgument ("destination ARN does not exist") for a
+	// while. Retry that (the ARN's syntax was checked above) for up to
+	// targetWait, then give up with the error.
+	deadline := time.Now().Add(targetWait)
+	for {
+		err := c.mc.SetBucketNotification(ctx, bucket, cfg)
+		if err == nil {
+			return nil
+		}
+		if minio.ToErrorResponse(err).Code != "InvalidArgument" || time.Now().After(deadline) {
+			return c.fail(ctx, "notify", what, classify(err, job.CodeInvalidJob))
+		}
+		select {
+		case <-ctx.Done():
+			return c.fail(ctx, "notify", what, classify(err, job.CodeInvalidJob))
+		case <-time.After(250 * time.Millisecond):
+		}
 	}
-	return nil
 }
+
+// targetWait bounds how long NotifyUploads waits for MinIO to register
+// the notification target.
+const targetWait = 30 * time.Second
 
 // ObjectInfo is what Stat tells of an object.
 type ObjectInfo struct {
