@@ -167,7 +167,7 @@ func (b *Batch) Step(tokens []int) ([]float32, error) {
 			return nil, fmt.Errorf("whisper: token %d out of range", t)
 		}
 		row := x[r*d : r*d+d]
-		copy(row, m.tokEmb[t*d:t*d+d])
+		m.tokEmb.Widen(row, t*d)
 		kernel.Add(row, m.decPos[pos*d:(pos+1)*d])
 	}
 	dh := d / h.NTextHead
@@ -205,7 +205,7 @@ func (b *Batch) Step(tokens []int) ([]float32, error) {
 	copy(hb, x)
 	kernel.LayerNorm(hb, nb, d, m.lnDec.w, m.lnDec.b, lnEps)
 	logits := b.logits[:nb*h.NVocab]
-	kernel.MatMulT(logits, hb, m.tokEmb, nb, h.NVocab, d)
+	kernel.LinearT(logits, hb, m.tokEmb, nil, nb, h.NVocab, d)
 	return logits, nil
 }
 

@@ -9,8 +9,8 @@ import (
 	"github.com/xdna-worker/xdna-worker/whisper/whispertest"
 )
 
-func benchEncoder(b *testing.B, d whispertest.Dims) {
-	m, _ := randomModel(b, d, ggml.F32)
+func benchEncoder(b *testing.B, d whispertest.Dims, typ ggml.Type) {
+	m, _ := randomModel(b, d, typ)
 	mel := randomMel(m)
 	out := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
 	enc := m.NewEncoder()
@@ -28,15 +28,24 @@ func benchEncoder(b *testing.B, d whispertest.Dims) {
 }
 
 // One 30 s window through the encoder. whisper.cpp on this machine, 2
-// threads, F32: tiny ≈ 0.66–0.71 s, base ≈ 1.44 s.
-func BenchmarkEncoderTiny(b *testing.B) { benchEncoder(b, whispertest.Tiny) }
-func BenchmarkEncoderBase(b *testing.B) { benchEncoder(b, whispertest.Base) }
+// threads, F32: tiny ≈ 0.66–0.71 s, base ≈ 1.44 s. The F16 variants keep
+// the weight matrices in half precision (see docs/whisper.md for figures).
+func BenchmarkEncoderTiny(b *testing.B)    { benchEncoder(b, whispertest.Tiny, ggml.F32) }
+func BenchmarkEncoderBase(b *testing.B)    { benchEncoder(b, whispertest.Base, ggml.F32) }
+func BenchmarkEncoderTinyF16(b *testing.B) { benchEncoder(b, whispertest.Tiny, ggml.F16) }
+func BenchmarkEncoderBaseF16(b *testing.B) { benchEncoder(b, whispertest.Base, ggml.F16) }
 
 // primedDecoder returns a random model of dims d and a decoder over one
 // encoded window that has taken the prompt <|sot|><|notimestamps|>.
 func primedDecoder(b *testing.B, d whispertest.Dims) (*whisper.Model, *whisper.Decoder) {
 	b.Helper()
-	m, _ := randomModel(b, d, ggml.F32)
+	return primedDecoderOf(b, d, ggml.F32)
+}
+
+// primedDecoderOf is primedDecoder for a model of weight type typ.
+func primedDecoderOf(b *testing.B, d whispertest.Dims, typ ggml.Type) (*whisper.Model, *whisper.Decoder) {
+	b.Helper()
+	m, _ := randomModel(b, d, typ)
 	enc := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
 	if err := m.NewEncoder().Encode(context.Background(), randomMel(m), enc); err != nil {
 		b.Fatal(err)
@@ -51,8 +60,8 @@ func primedDecoder(b *testing.B, d whispertest.Dims) (*whisper.Model, *whisper.D
 	return m, dec
 }
 
-func benchDecoderToken(b *testing.B, d whispertest.Dims) {
-	_, dec := primedDecoder(b, d)
+func benchDecoderToken(b *testing.B, d whispertest.Dims, typ ggml.Type) {
+	_, dec := primedDecoderOf(b, d, typ)
 	prompt := dec.Len()
 	b.ResetTimer()
 	tok := 220
@@ -69,5 +78,11 @@ func benchDecoderToken(b *testing.B, d whispertest.Dims) {
 
 // One decoder step (self-attention over ≤ 64 cached tokens, cross-attention
 // over 1500 frames, logits over the vocabulary).
-func BenchmarkDecoderTokenTiny(b *testing.B) { benchDecoderToken(b, whispertest.Tiny) }
-func BenchmarkDecoderTokenBase(b *testing.B) { benchDecoderToken(b, whispertest.Base) }
+func BenchmarkDecoderTokenTiny(b *testing.B) { benchDecoderToken(b, whispertest.Tiny, ggml.F32) }
+func BenchmarkDecoderTokenBase(b *testing.B) { benchDecoderToken(b, whispertest.Base, ggml.F32) }
+func BenchmarkDecoderTokenTinyF16(b *testing.B) {
+	benchDecoderToken(b, whispertest.Tiny, ggml.F16)
+}
+func BenchmarkDecoderTokenBaseF16(b *testing.B) {
+	benchDecoderToken(b, whispertest.Base, ggml.F16)
+}

@@ -107,7 +107,7 @@ func (dec *Decoder) forward(tokens []int, capture *attnCapture) ([]float32, erro
 			return nil, fmt.Errorf("whisper: token %d out of range", t)
 		}
 		row := x[i*d : i*d+d]
-		copy(row, m.tokEmb[t*d:t*d+d])
+		m.tokEmb.Widen(row, t*d)
 		kernel.Add(row, m.decPos[(dec.n+i)*d:(dec.n+i+1)*d])
 	}
 	dh := d / h.NTextHead
@@ -143,7 +143,7 @@ func (dec *Decoder) forward(tokens []int, capture *attnCapture) ([]float32, erro
 	last := dec.h[:d]
 	copy(last, x[(nt-1)*d:nt*d])
 	kernel.LayerNorm(last, 1, d, m.lnDec.w, m.lnDec.b, lnEps)
-	kernel.MatMulT(dec.logits, last, m.tokEmb, 1, h.NVocab, d)
+	kernel.LinearT(dec.logits, last, m.tokEmb, nil, 1, h.NVocab, d)
 	return dec.logits, nil
 }
 

@@ -101,14 +101,10 @@ func (e *Encoder) Encode(ctx context.Context, mel, out []float32) error {
 
 // apply computes dst[rows][out] = x[rows][in]·Wᵀ (+ b).
 func (l *linear) apply(dst, x []float32, rows int) {
-	if l.b != nil {
-		kernel.MatMulTBias(dst[:rows*l.out], x[:rows*l.in], l.w, l.b, rows, l.out, l.in)
-		return
-	}
-	kernel.MatMulT(dst[:rows*l.out], x[:rows*l.in], l.w, rows, l.out, l.in)
+	kernel.LinearT(dst[:rows*l.out], x[:rows*l.in], l.w, l.b, rows, l.out, l.in)
 }
 
 // applyAdd computes dst[rows][out] += x[rows][in]·Wᵀ (+ b).
 func (l *linear) applyAdd(dst, x []float32, rows int) {
-	kernel.MatMulTBiasAdd(dst[:rows*l.out], x[:rows*l.in], l.w, l.b, rows, l.out, l.in)
+	kernel.LinearTAdd(dst[:rows*l.out], x[:rows*l.in], l.w, l.b, rows, l.out, l.in)
 }

@@ -82,7 +82,7 @@ func (dec *Decoder) Align(tokens []int, sotLen int, heads []align.Head) (*Forced
 		hid, logits := dec.probBuf[:rows*d], dec.probBuf[probChunk*d:probChunk*d+rows*eot]
 		copy(hid, dec.x[(sotLen-1+k0)*d:(sotLen-1+k0+rows)*d])
 		kernel.LayerNorm(hid, rows, d, dec.m.lnDec.w, dec.m.lnDec.b, lnEps)
-		kernel.MatMulT(logits, hid, dec.m.tokEmb[:eot*d], rows, eot, d)
+		kernel.LinearT(logits, hid, dec.m.tokEmb.Slice(0, eot*d), nil, rows, eot, d)
 		for r := range rows {
 			k := k0 + r
 			id := tokens[sotLen+k]

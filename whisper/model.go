@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/xdna-worker/xdna-worker/ggml"
+	"github.com/xdna-worker/xdna-worker/whisper/kernel"
 	"github.com/xdna-worker/xdna-worker/whisper/tokenizer"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
@@ -34,9 +35,10 @@ type Hparams struct {
 	NMels       int
 }
 
-// linear is a dense layer: y = x·Wᵀ + b, W stored [out][in].
+// linear is a dense layer: y = x·Wᵀ + b, W stored [out][in] in the
+// file's type (F32 or F16; quantized types are widened to F32 at load).
 type linear struct {
-	w       []float32
+	w       kernel.Weights
 	b       []float32 // nil: no bias
 	in, out int
 }
@@ -80,8 +82,8 @@ type Model struct {
 	lnPost         layerNorm
 
 	// decoder
-	tokEmb []float32 // [n_vocab][d], also the output projection
-	decPos []float32 // [n_text_ctx][d]
+	tokEmb kernel.Weights // [n_vocab][d], also the output projection
+	decPos []float32      // [n_text_ctx][d]
 	dec    []decoderBlock
 	lnDec  layerNorm
 
@@ -96,7 +98,9 @@ func (m *Model) Dims() xdna.Dims {
 }
 
 // Load reads a whisper.cpp ggml model file. Every tensor is checked by name
-// and shape; the weights are converted to float32 once.
+// and shape. F16 weight matrices (the layers' and the token embedding) stay
+// in half precision, in the memory they were read into; every other tensor
+// is converted to float32 once.
 func Load(path string) (*Model, error) {
 	start := time.Now()
 	f, err := ggml.Open(path)
@@ -157,7 +161,7 @@ func FromFile(f *ggml.File) (*Model, error) {
 	m.lnPost = l.norm("encoder.ln_post", da)
 
 	m.decPos = l.get("decoder.positional_embedding", dt, h.NTextCtx)
-	m.tokEmb = l.get("decoder.token_embedding.weight", dt, h.NVocab)
+	m.tokEmb = l.matrix("decoder.token_embedding.weight", dt, h.NVocab)
 	m.dec = make([]decoderBlock, h.NTextLayer)
 	for i := range m.dec {
 		p := fmt.Sprintf("decoder.blocks.%d.", i)
@@ -276,7 +280,7 @@ func (l *loader) norm(prefix string, d int) layerNorm {
 }
 
 func (l *loader) linear(prefix string, in, out int, bias bool) linear {
-	lin := linear{w: l.get(prefix+".weight", in, out), in: in, out: out}
+	lin := linear{w: l.matrix(prefix+".weight", in, out), in: in, out: out}
 	if bias {
 		lin.b = l.get(prefix+".bias", out)
 	}

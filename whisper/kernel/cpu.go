@@ -38,6 +38,9 @@ var (
 	// simd reports whether the vector (BLAS-1, exp, GELU, layer norm)
 	// assembly routines are in use.
 	simd bool
+	// f16simd reports whether the half-precision weight routines (F16C
+	// conversions with AVX2/FMA) are in use.
+	f16simd bool
 
 	threads atomic.Int64
 )
@@ -51,9 +54,11 @@ func init() {
 func selectKernels(allowAsm bool) {
 	gemmKern = genericKernel
 	simd = false
+	f16simd = false
 	if allowAsm && haveAVX2FMA {
 		gemmKern = avx2Kernel
 		simd = true
+		f16simd = haveF16C
 	}
 }
 
