@@ -5,16 +5,7 @@ package kernel
 // 16 rows of B are reused from L1 across the rows of A. This is the
 // decoder's path (m = 1 token or a few beams).
 func gemmDots(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha float32, accum bool, bias []float32, nw int) {
-	chunks := 1
-	if nw > 1 {
-		chunks = min(4*nw, ceilDiv(n, 4))
-	}
-	bound := func(t int) int {
-		if t >= chunks {
-			return n
-		}
-		return (t * n / chunks) &^ 3
-	}
+	chunks, bound := dotChunks(n, nw)
 	parallelFor(chunks, nw, func(t int) {
 		j0, j1 := bound(t), bound(t+1)
 		const jb = 16
@@ -65,4 +56,20 @@ func gemmAxpy(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float
 			}
 		}
 	})
+}
+
+// dotChunks splits n rows of B into the chunks the dot paths hand to nw
+// workers (about four per worker, boundaries on multiples of 4); bound(t)
+// is chunk t's first row and bound(chunks) is n.
+func dotChunks(n, nw int) (chunks int, bound func(int) int) {
+	chunks = 1
+	if nw > 1 {
+		chunks = min(4*nw, ceilDiv(n, 4))
+	}
+	return chunks, func(t int) int {
+		if t >= chunks {
+			return n
+		}
+		return (t * n / chunks) &^ 3
+	}
 }

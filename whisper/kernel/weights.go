@@ -148,16 +148,7 @@ func (f *f16B) packPanel(dst []float32, k0, kq, c0, w, nr int) {
 // A reads B in place (converted in registers); several rows share each
 // block of 16 rows of B, widened once into scratch.
 func gemmDotsF16(m, n, k int, a []float32, b []uint16, c []float32, accum bool, bias []float32, nw int) {
-	chunks := 1
-	if nw > 1 {
-		chunks = min(4*nw, ceilDiv(n, 4))
-	}
-	bound := func(t int) int {
-		if t >= chunks {
-			return n
-		}
-		return (t * n / chunks) &^ 3
-	}
+	chunks, bound := dotChunks(n, nw)
 	parallelFor(chunks, nw, func(t int) {
 		j0, j1 := bound(t), bound(t+1)
 		const jb = 16
