@@ -15,12 +15,19 @@ import (
 // synthetic header (no fixtures needed).
 func randomModel(tb testing.TB, d whispertest.Dims, typ ggml.Type) (*whisper.Model, string) {
 	tb.Helper()
+	return writeModel(tb, d, typ, whispertest.RandomValue)
+}
+
+// writeModel writes and loads a model of dimensions d and type typ with a
+// synthetic header and the weights value gives.
+func writeModel(tb testing.TB, d whispertest.Dims, typ ggml.Type, value func(string, uint64) float32) (*whisper.Model, string) {
+	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "random.bin")
 	f, err := os.Create(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := whispertest.WriteModel(f, whispertest.SyntheticHeader(d), d, typ, whispertest.RandomValue); err != nil {
+	if err := whispertest.WriteModel(f, whispertest.SyntheticHeader(d), d, typ, value); err != nil {
 		tb.Fatal(err)
 	}
 	if err := f.Close(); err != nil {

@@ -3,8 +3,6 @@ package whisper_test
 import (
 	"context"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/xdna-worker/xdna-worker/ggml"
@@ -29,25 +27,9 @@ func f16Pair(t *testing.T, d whispertest.Dims) (m16, m32 *whisper.Model) {
 		}
 		return v
 	}
-	load := func(typ ggml.Type, value func(string, uint64) float32) *whisper.Model {
-		path := filepath.Join(t.TempDir(), typ.String()+".bin")
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := whispertest.WriteModel(f, whispertest.SyntheticHeader(d), d, typ, value); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.Close(); err != nil {
-			t.Fatal(err)
-		}
-		m, err := whisper.Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	return load(ggml.F16, whispertest.RandomValue), load(ggml.F32, rounded)
+	f16, _ := writeModel(t, d, ggml.F16, whispertest.RandomValue)
+	f32, _ := writeModel(t, d, ggml.F32, rounded)
+	return f16, f32
 }
 
 // relDiff is max|a−b| / max|b|.

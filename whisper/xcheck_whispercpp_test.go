@@ -11,7 +11,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -143,31 +142,15 @@ const whisperCppMaxTokens = 448/2 - 4
 // greedyOptions are whisper-cli's -bs 1 -bo 1 -nf: one sequence at
 // temperature 0 only.
 func greedyOptions() whisper.Options {
-	o := whisper.Options{Temperatures: []float64{0}, MaxTokens: whisperCppMaxTokens}
-	setIntOption(&o, "BeamSize", 1)
-	setIntOption(&o, "BestOf", 1)
-	return o
+	return whisper.Options{Temperatures: []float64{0}, MaxTokens: whisperCppMaxTokens, BeamSize: 1, BestOf: 1}
 }
 
 // beamOptions are whisper-cli's -bs 5 -nf (best_of 5 is unused at
-// temperature 0), or ok false while Options has no BeamSize.
-func beamOptions() (o whisper.Options, ok bool) {
-	o = greedyOptions()
-	ok = setIntOption(&o, "BeamSize", 5)
-	setIntOption(&o, "BestOf", 5)
-	return o, ok
-}
-
-// setIntOption sets the int field name of o, if Options has one, by name,
-// so that this file compiles before and after beam search (issue 9 item 3)
-// adds its fields.
-func setIntOption(o *whisper.Options, name string, v int) bool {
-	f := reflect.ValueOf(o).Elem().FieldByName(name)
-	if !f.IsValid() || !f.CanSet() || f.Kind() != reflect.Int {
-		return false
-	}
-	f.SetInt(int64(v))
-	return true
+// temperature 0).
+func beamOptions() whisper.Options {
+	o := greedyOptions()
+	o.BeamSize, o.BestOf = 5, 5
+	return o
 }
 
 // english is whisper-cli's default language (-l en).
@@ -358,7 +341,7 @@ func TestGreedyLongAudioMatchesWhisperCpp(t *testing.T) {
 // tokens goes either way: there we must agree with the portable build for
 // at least as many tokens as its native (AVX-512) build does.
 func TestBeamSearchMatchesWhisperCpp(t *testing.T) {
-	opts, _ := beamOptions()
+	opts := beamOptions()
 	for _, xm := range beamModels {
 		t.Run(xm.name, func(t *testing.T) {
 			explainOnFailure(t)
