@@ -27,7 +27,8 @@ type File struct {
 	// Tensors are the tensors in file order.
 	Tensors []*Tensor
 
-	index map[string]*Tensor // built by Read
+	index  map[string]*Tensor // built by Read
+	mapped bool               // set by Open: data and tokens are slices of a mapping
 }
 
 // Tensor returns the tensor with the given name. It uses the index Read

@@ -36,8 +36,28 @@ const growStart = 1 << 20
 // arenaSize is the size of the chunks vocabulary tokens are carved from.
 const arenaSize = 64 << 10
 
-// Open reads the ggml model file at path (see Read). Errors from the file
-// system name the path; format errors do not, so callers add it.
+// Open parses the ggml model file at path (see Read) with the same checks
+// and errors. Errors from the file system name the path; format errors do
+// not, so callers add it.
+//
+// A regular file is mapped into memory read-only where the platform allows
+// (Unix): every Tensor's Data and Vocab token is then a slice of the
+// mapping, not a copy, so opening costs no memory beyond the pages the
+// kernel reads in (shared with the page cache and with other processes
+// mapping the same file), and File.Mapped reports true. The mapping is
+// never unmapped: it lives as long as the process, because any slice of it
+// (a tensor kept by a loaded model) may outlive the File. Open such files
+// once per process (a worker loads its model once), not in a loop. The
+// data is read-only: writing to a mapped Tensor's Data or token faults,
+// which crashes the program. The file must not be truncated or rewritten
+// in place while in use: reading pages of a truncated mapping raises
+// SIGBUS, which is why deployments mount models read-only and replace a
+// model by writing a new file and renaming it over the old one. A file
+// that fails to parse is unmapped before Open returns.
+//
+// Pipes, FIFOs and other files that cannot be mapped, and every file on
+// other platforms, are read as Read does, each tensor in its own
+// allocation.
 func Open(path string) (*File, error) {
 	fh, err := os.Open(path)
 	if err != nil {
@@ -51,9 +71,23 @@ func Open(path string) (*File, error) {
 	size := int64(-1)
 	if st.Mode().IsRegular() {
 		size = st.Size()
+		if mem, ok := mapFile(fh, size); ok {
+			f, err := parse(&decoder{mem: mem, size: int64(len(mem))})
+			if err != nil {
+				unmapFile(mem)
+				return nil, err
+			}
+			f.mapped = true
+			return f, nil
+		}
 	}
 	return read(bufio.NewReaderSize(fh, bufferSize), size)
 }
+
+// Mapped reports whether the File's tensor data and vocabulary are slices
+// of a read-only mapping of the file (see Open) rather than allocations of
+// their own.
+func (f *File) Mapped() bool { return f.mapped }
 
 // Read parses a whole ggml model file from r: header, mel filters,
 // vocabulary and every tensor, each tensor's data in one allocation. It
@@ -75,16 +109,22 @@ func Read(r io.Reader) (*File, error) {
 
 // decoder reads the file's little-endian fields, tracking the offset for
 // error messages and, when known, the input size to reject impossible
-// lengths before allocating.
+// lengths before allocating. It reads from r, or, when mem is set (a
+// mapped file: size is len(mem)), slices tensor data and tokens out of mem.
 type decoder struct {
 	r    *bufio.Reader
+	mem  []byte
 	off  int64 // bytes consumed
 	size int64 // input size, or -1 when unknown
 	b    [4 * MaxDims]byte
 }
 
 func read(r *bufio.Reader, size int64) (*File, error) {
-	d := &decoder{r: r, size: size}
+	return parse(&decoder{r: r, size: size})
+}
+
+// parse reads a whole file through d.
+func parse(d *decoder) (*File, error) {
 	f := &File{}
 	if err := d.magic(); err != nil {
 		return nil, err
@@ -106,7 +146,16 @@ func read(r *bufio.Reader, size int64) (*File, error) {
 
 // full reads exactly len(p) bytes of the named part.
 func (d *decoder) full(p []byte, what string) error {
-	n, err := io.ReadFull(d.r, p)
+	var n int
+	var err error
+	if d.mem != nil {
+		n = copy(p, d.mem[d.off:])
+		if n < len(p) {
+			err = io.ErrUnexpectedEOF
+		}
+	} else {
+		n, err = io.ReadFull(d.r, p)
+	}
 	d.off += int64(n)
 	switch {
 	case err == nil:
@@ -254,6 +303,10 @@ func (d *decoder) vocab(f *File) error {
 		if n > MaxTokenLen {
 			return fmt.Errorf("%w: vocabulary token %d is %d bytes long, want at most %d", ErrCorrupt, i, n, MaxTokenLen)
 		}
+		if d.mem != nil && d.fits(int64(n)) {
+			f.Vocab = append(f.Vocab, d.slice(int(n)))
+			continue
+		}
 		if int(n) > cap(arena)-len(arena) {
 			arena = make([]byte, 0, max(arenaSize, int(n)))
 		}
@@ -270,7 +323,11 @@ func (d *decoder) vocab(f *File) error {
 func (d *decoder) tensors(f *File) error {
 	f.index = map[string]*Tensor{}
 	for i := 0; ; i++ {
-		if _, err := d.r.Peek(1); errors.Is(err, io.EOF) {
+		if d.mem != nil {
+			if d.off == d.size {
+				return nil
+			}
+		} else if _, err := d.r.Peek(1); errors.Is(err, io.EOF) {
 			return nil
 		} else if err != nil {
 			return fmt.Errorf("ggml: reading tensor #%d at offset %d: %w", i, d.off, err)
@@ -331,13 +388,17 @@ func (d *decoder) tensor(i int, f *File) (*Tensor, error) {
 	return t, nil
 }
 
-// data reads n bytes of tensor data: in one allocation when the input's
-// size is known (and holds them), otherwise growing from growStart bytes as
-// the data arrives (at most doubling), so a shape in a short input from a
-// pipe cannot demand more memory than the input holds.
+// data reads n bytes of tensor data: a slice of a mapped file; in one
+// allocation when the input's size is known (and holds them), otherwise
+// growing from growStart bytes as the data arrives (at most doubling), so a
+// shape in a short input from a pipe cannot demand more memory than the
+// input holds.
 func (d *decoder) data(n int, what string) ([]byte, error) {
 	if !d.fits(int64(n)) {
 		return nil, fmt.Errorf("%w: %s needs %d bytes at offset %d, %s", ErrTruncated, what, n, d.off, d.left())
+	}
+	if d.mem != nil {
+		return d.slice(n), nil
 	}
 	if d.size >= 0 || n <= growStart {
 		p := make([]byte, n)
@@ -358,4 +419,13 @@ func (d *decoder) data(n int, what string) ([]byte, error) {
 		p = p[:len(p)+m]
 	}
 	return p, nil
+}
+
+// slice returns the next n bytes of a mapped file, which the caller has
+// checked are there (d.fits), capped so that an append cannot write into
+// the mapping.
+func (d *decoder) slice(n int) []byte {
+	p := d.mem[d.off : d.off+int64(n) : d.off+int64(n)]
+	d.off += int64(n)
+	return p
 }
