@@ -35,6 +35,14 @@ func BenchmarkEncoderBase(b *testing.B)    { benchEncoder(b, whispertest.Base, g
 func BenchmarkEncoderTinyF16(b *testing.B) { benchEncoder(b, whispertest.Tiny, ggml.F16) }
 func BenchmarkEncoderBaseF16(b *testing.B) { benchEncoder(b, whispertest.Base, ggml.F16) }
 
+// The quantized variants keep the weight matrices in ggml's blocks; the
+// encoder dequantizes them while packing (run with -bench 'Q8_0|Q5_0').
+func BenchmarkEncoderTinyQ8_0(b *testing.B) { benchEncoder(b, whispertest.Tiny, ggml.Q8_0) }
+func BenchmarkEncoderTinyQ5_0(b *testing.B) { benchEncoder(b, whispertest.Tiny, ggml.Q5_0) }
+func BenchmarkEncoderTinyQ4_0(b *testing.B) { benchEncoder(b, whispertest.Tiny, ggml.Q4_0) }
+func BenchmarkEncoderBaseQ8_0(b *testing.B) { benchEncoder(b, whispertest.Base, ggml.Q8_0) }
+func BenchmarkEncoderBaseQ5_0(b *testing.B) { benchEncoder(b, whispertest.Base, ggml.Q5_0) }
+
 // primedDecoder returns a random model of dims d and a decoder over one
 // encoded window that has taken the prompt <|sot|><|notimestamps|>.
 func primedDecoder(b *testing.B, d whispertest.Dims) (*whisper.Model, *whisper.Decoder) {
@@ -85,4 +93,22 @@ func BenchmarkDecoderTokenTinyF16(b *testing.B) {
 }
 func BenchmarkDecoderTokenBaseF16(b *testing.B) {
 	benchDecoderToken(b, whispertest.Base, ggml.F16)
+}
+
+// The quantized variants: the decoder quantizes its activations per block
+// and sums integer block dot products (ggml's vec_dot_q*_q8_*).
+func BenchmarkDecoderTokenTinyQ8_0(b *testing.B) {
+	benchDecoderToken(b, whispertest.Tiny, ggml.Q8_0)
+}
+func BenchmarkDecoderTokenTinyQ5_0(b *testing.B) {
+	benchDecoderToken(b, whispertest.Tiny, ggml.Q5_0)
+}
+func BenchmarkDecoderTokenTinyQ4_0(b *testing.B) {
+	benchDecoderToken(b, whispertest.Tiny, ggml.Q4_0)
+}
+func BenchmarkDecoderTokenBaseQ8_0(b *testing.B) {
+	benchDecoderToken(b, whispertest.Base, ggml.Q8_0)
+}
+func BenchmarkDecoderTokenBaseQ5_0(b *testing.B) {
+	benchDecoderToken(b, whispertest.Base, ggml.Q5_0)
 }

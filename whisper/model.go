@@ -7,7 +7,9 @@ package whisper
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,7 +38,8 @@ type Hparams struct {
 }
 
 // linear is a dense layer: y = x·Wᵀ + b, W stored [out][in] in the
-// file's type (F32 or F16; quantized types are widened to F32 at load).
+// file's type (F32, F16, or ggml's quantized blocks, read in place by the
+// kernels; see loader.matrix).
 type linear struct {
 	w       kernel.Weights
 	b       []float32 // nil: no bias
@@ -87,9 +90,16 @@ type Model struct {
 	dec    []decoderBlock
 	lnDec  layerNorm
 
-	// LoadTime is how long Load took; Bytes the size of the weights in memory.
+	// LoadTime is how long Load took. Bytes is the size of the weights as
+	// the model uses them: matrices kept in the file's type are viewed in
+	// the file's read-only mapping (see ggml.Open), not copied; the other
+	// tensors are float32 copies.
 	LoadTime time.Duration
 	Bytes    int64
+	// RSS is the process's resident set size in bytes right after Load
+	// (mapped file pages read so far included), 0 where the platform does
+	// not report it (it is read from /proc/self/statm).
+	RSS int64
 }
 
 // Dims returns the dimensions that size the buffer pools.
@@ -97,10 +107,16 @@ func (m *Model) Dims() xdna.Dims {
 	return xdna.Dims{NMels: m.H.NMels, NAudioCtx: m.H.NAudioCtx, NAudioState: m.H.NAudioState}
 }
 
-// Load reads a whisper.cpp ggml model file. Every tensor is checked by name
-// and shape. F16 weight matrices (the layers' and the token embedding) stay
-// in half precision, in the memory they were read into; every other tensor
-// is converted to float32 once.
+// Load opens a whisper.cpp ggml model file and builds the model. Every
+// tensor is checked by name and shape. The file is mapped read-only where
+// the platform allows (ggml.Open): weight matrices (the layers' and the
+// token embedding) that the kernels read in their stored type stay in the
+// mapping, so loading copies nothing the model can use as stored and their
+// pages are shared with the page cache; the other tensors (biases, norms,
+// positional embeddings, conv weights) are converted to float32 once. The
+// mapping lives as long as the process: load a model once, keep it, and
+// never truncate or rewrite the file in place while it is in use (mount
+// models read-only; replace one by renaming a new file over it).
 func Load(path string) (*Model, error) {
 	start := time.Now()
 	f, err := ggml.Open(path)
@@ -113,7 +129,26 @@ func Load(path string) (*Model, error) {
 	}
 	m.Name = strings.TrimSuffix(filepath.Base(path), ".bin")
 	m.LoadTime = time.Since(start)
+	m.RSS = residentBytes()
 	return m, nil
+}
+
+// residentBytes is the process's resident set size from /proc/self/statm
+// (its second field, in pages), or 0 where there is none.
+func residentBytes() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) < 2 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(fields[1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * int64(os.Getpagesize())
 }
 
 // FromFile builds a model from a parsed ggml file.

@@ -2,7 +2,9 @@ package kernel
 
 import (
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 )
 
 func benchMatMulT(b *testing.B, m, n, k int, bias bool) {
@@ -142,5 +144,128 @@ func BenchmarkTranspose(b *testing.B) {
 	b.SetBytes(int64(4 * len(x)))
 	for i := 0; i < b.N; i++ {
 		Transpose(y, x, 384, 3000)
+	}
+}
+
+// BenchmarkPeakFMA measures the core's arithmetic peak with loops of 12
+// independent multiply-adds (assembly): 8-lane VFMADD231PS (AVX2), 16-lane
+// VFMADD231PS (AVX-512) and VDPBF16PS (bf16 pairs into float32), on 1 and 2
+// goroutines. "GHz" is the clock the loop implies on Zen 4: GFLOP/s per
+// goroutine divided by 32 FLOP/cycle for FP32 (two 256-bit FMA pipes × 8
+// lanes × 2) and by 64 for VDPBF16PS (one 512-bit instruction per cycle,
+// 16 lanes × 2 products × 2).
+//
+//	go test -run '^$' -bench PeakFMA ./whisper/kernel/
+func BenchmarkPeakFMA(b *testing.B) {
+	const iters = 1 << 16
+	probes := []struct {
+		name  string
+		ok    bool
+		flops float64 // per iteration
+		cycle float64 // FLOP per cycle per core at peak (Zen 4)
+		fn    func(int)
+	}{
+		{"ymm-fma", haveAVX2FMA, 12 * 8 * 2, 32, fmaPeakY},
+		{"zmm-fma", haveAVX512, 12 * 16 * 2, 32, fmaPeakZ},
+		{"zmm-dpbf16", haveAVX512BF16, 12 * 32 * 2, 64, dpbf16Peak},
+	}
+	for _, p := range probes {
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/threads=%d", p.name, th), func(b *testing.B) {
+				if !p.ok {
+					b.Skip("not supported by this CPU or build")
+				}
+				for b.Loop() {
+					done := make(chan struct{})
+					for w := 1; w < th; w++ {
+						go func() {
+							defer func() { done <- struct{}{} }()
+							p.fn(iters)
+						}()
+					}
+					p.fn(iters)
+					for w := 1; w < th; w++ {
+						<-done
+					}
+				}
+				gf := p.flops * iters * float64(th) * float64(b.N) / b.Elapsed().Seconds() / 1e9
+				b.ReportMetric(gf, "GFLOP/s")
+				b.ReportMetric(gf/float64(th)/p.cycle, "GHz")
+			})
+		}
+	}
+}
+
+// corePeak is one core's measured FP32 peak in GFLOP/s (best of several
+// short runs of the FMA probe; 0 without AVX2/FMA).
+var corePeak = sync.OnceValue(func() float64 {
+	if !haveAVX2FMA {
+		return 0
+	}
+	const iters = 1 << 16
+	best := 0.0
+	for range 20 {
+		t := time.Now()
+		fmaPeakY(iters)
+		best = max(best, 12*8*2*iters/float64(time.Since(t).Nanoseconds()))
+	}
+	return best
+})
+
+// encoderShapes are the encoder's linear layers (m tokens × n outputs × k
+// inputs) for tiny (d=384) and base (d=512): q/k/v/out projections, fc1 and
+// fc2; m = 3000 is two 30 s windows encoded as one batch.
+var encoderShapes = [][3]int{
+	{1500, 384, 384}, {1500, 1536, 384}, {1500, 384, 1536},
+	{1500, 512, 512}, {1500, 2048, 512}, {1500, 512, 2048},
+	{3000, 384, 384}, {3000, 1536, 384}, {3000, 384, 1536},
+}
+
+// BenchmarkEncoderGEMM measures the encoder's GEMMs (C = A·Wᵀ + bias, as
+// kernel.LinearT runs them) with each FP32 micro-kernel (avx2 6×16,
+// avx512 8×32) and in bf16 compute, on 1 and 2 threads; "%peak" is
+// relative to threads × one core's FP32 peak measured by the FMA probe in
+// the same process (see BenchmarkPeakFMA), also for bf16.
+//
+//	go test -run '^$' -bench EncoderGEMM -count 3 ./whisper/kernel/
+func BenchmarkEncoderGEMM(b *testing.B) {
+	variants := []struct {
+		name string
+		ok   bool
+		mode Compute
+		kern microKernel
+	}{
+		{"f32-avx2", haveAVX2FMA, F32, avx2Kernel},
+		{"f32-avx512", haveAVX512, F32, avx512Kernel},
+		{"bf16", BF16.Supported(), BF16, microKernel{}},
+	}
+	for _, v := range variants {
+		for _, s := range encoderShapes {
+			for _, th := range []int{1, 2} {
+				b.Run(fmt.Sprintf("%s/%dx%dx%d/threads=%d", v.name, s[0], s[1], s[2], th), func(b *testing.B) {
+					if !v.ok {
+						b.Skip("not supported here")
+					}
+					if v.kern.fn != nil {
+						defer func(k microKernel) { gemmKern = k }(gemmKern)
+						gemmKern = v.kern
+					}
+					defer SetThreads(SetThreads(th))
+					m, n, k := s[0], s[1], s[2]
+					r := newRand(1)
+					a, w, bias := randSlice(r, m*k), randSlice(r, n*k), randSlice(r, n)
+					dst := make([]float32, m*n)
+					ww := F32Weights(w)
+					for b.Loop() {
+						LinearTCompute(v.mode, dst, a, ww, bias, m, n, k)
+					}
+					gf := 2 * float64(m) * float64(n) * float64(k) * float64(b.N) / b.Elapsed().Seconds() / 1e9
+					b.ReportMetric(gf, "GFLOP/s")
+					if p := corePeak(); p > 0 {
+						b.ReportMetric(100*gf/(p*float64(th)), "%peak")
+					}
+				})
+			}
+		}
 	}
 }

@@ -5,3 +5,12 @@ package kernel
 const haveAVX2FMA = false
 
 var avx2Kernel = genericKernel
+
+const (
+	haveAVX512     = false
+	haveAVX512BF16 = false
+)
+
+var bf16AsmKern bf16Kernel
+
+var avx512Kernel = genericKernel

@@ -7,7 +7,7 @@ const haveF16C = false
 // Stubs for the F16 assembly routines; never called because f16simd is
 // false on these platforms.
 
-func widenF16AVX2(dst *float32, src *uint16, n int) { panic("unreachable") }
-func dotsF16AVX2(q *float32, k *uint16, ldk, d, nrows int, out *float32) {
+func widenF16AVX2(dst *float32, src *byte, n int) { panic("unreachable") }
+func dotsF16AVX2(q *float32, k *byte, ldk, d, nrows int, out *float32) {
 	panic("unreachable")
 }

@@ -334,3 +334,37 @@ func TestGemmPanics(t *testing.T) {
 	mustPanic("Gemm ldc", func() { Gemm(true, 2, 3, 4, a, 4, a, 4, make([]float32, 6), 2, 1, 0) })
 	mustPanic("Gemm short c", func() { Gemm(false, 2, 3, 4, a, 4, a, 3, make([]float32, 5), 3, 1, 0) })
 }
+
+// TestGemmEachKernel runs the packed GEMM with every micro-kernel this CPU
+// can run (AVX2 6×16, AVX-512 8×32, pure Go), whichever selectKernels
+// picks, on shapes around both tiles and the Whisper shapes' blocking.
+func TestGemmEachKernel(t *testing.T) {
+	kerns := []microKernel{genericKernel}
+	if haveAVX2FMA {
+		kerns = append(kerns, avx2Kernel)
+	}
+	if haveAVX512 {
+		kerns = append(kerns, avx512Kernel)
+	}
+	defer func(v float64, a, b int) { minWorkPerWorker, smallM, smallMDots = v, a, b }(minWorkPerWorker, smallM, smallMDots)
+	minWorkPerWorker, smallM, smallMDots = 0, 0, 0
+	defer selectKernels(true)
+	for _, mk := range kerns {
+		t.Run(mk.name, func(t *testing.T) {
+			selectKernels(true)
+			gemmKern = mk
+			seed := uint64(9000)
+			for _, tb := range []bool{true, false} {
+				for _, s := range [][3]int{{8, 32, 16}, {9, 33, 17}, {7, 31, 8}, {16, 64, 64}, {50, 70, 45}, {130, 95, 130}, {24, 96, 400}} {
+					for _, ab := range [][2]float32{{1, 0}, {0.5, 1}} {
+						seed++
+						runGemmCase(t, gemmCase{transB: tb, m: s[0], n: s[1], k: s[2], alpha: ab[0], beta: ab[1], bias: seed%2 == 0}, seed)
+					}
+				}
+			}
+			runGemmCase(t, gemmCase{transB: true, m: 1500, n: 384, k: 384, alpha: 1, bias: true, sampleRows: 12}, 1)
+			// Attention and convolution run on gemmKern as well.
+			testMatMulWrappers(t)
+		})
+	}
+}

@@ -25,3 +25,14 @@ func dotsAVX2(q, k *float32, ldk, d, nrows int, out *float32)         { panic("u
 func gemvTAVX2(y, p, v *float32, ldv, nrows, ncols int)               { panic("unreachable") }
 func pack16TAVX2(dst, src *float32, ld, kc int)                       { panic("unreachable") }
 func transpose8AVX2(dst *float32, ldd int, src *float32, lds, nb int) { panic("unreachable") }
+func fmaPeakY(n int)                                                  { panic("unreachable") }
+func fmaPeakZ(n int)                                                  { panic("unreachable") }
+func dpbf16Peak(n int)                                                { panic("unreachable") }
+func bf16Kern8x32(kp int, a, b *uint32, c *float32, ldc, flags int, bias *float32) {
+	panic("unreachable")
+}
+func bf16Pack8(dst *uint32, stride int, src *float32, ld, n16 int)      { panic("unreachable") }
+func sgemm8x32(kc int, a, b, c *float32, ldc, flags int, bias *float32) { panic("unreachable") }
+func sgemm8x32d(kc int, a *float32, lda int, b, c *float32, ldc, flags int, bias *float32, alpha float32) {
+	panic("unreachable")
+}

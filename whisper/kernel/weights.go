@@ -1,66 +1,131 @@
 package kernel
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sync"
+	"unsafe"
 
 	"github.com/xdna-worker/xdna-worker/ggml"
 )
 
 // Weights is a row-major weight matrix kept in the type it was stored in:
-// float32, or IEEE 754 half precision (ggml's F16) widened to float32 only
-// inside the kernels that read it. The zero value is an empty matrix.
+// float32; IEEE 754 half precision (ggml's F16), widened to float32 only
+// inside the kernels that read it; or one of ggml's 32-element block
+// quantizations (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0), whose raw blocks the
+// kernels read directly (see LinearT). F16 and quantized weights are byte
+// slices in the file's little-endian layout, read in place at any byte
+// alignment (a slice of a mapped model file). The zero value is an empty
+// float32 matrix.
 type Weights struct {
 	f32 []float32
-	f16 []uint16
+	raw []byte    // F16 or quantized data, little-endian as in a ggml file
+	typ ggml.Type // F32 (then f32 is used), F16 or a quantized type
+	n   int       // elements in raw
 }
 
 // F32Weights wraps float32 weights (not copied).
 func F32Weights(w []float32) Weights { return Weights{f32: w} }
 
-// F16Weights wraps half-precision weights (not copied).
-func F16Weights(w []uint16) Weights { return Weights{f16: w} }
+// F16Weights wraps half-precision weights (not copied on a little-endian
+// host; a big-endian host gets a little-endian copy).
+func F16Weights(w []uint16) Weights {
+	var b []byte
+	if len(w) > 0 {
+		if hostLittleEndian {
+			b = unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), 2*len(w))
+		} else {
+			b = make([]byte, 2*len(w))
+			for i, h := range w {
+				binary.LittleEndian.PutUint16(b[2*i:], h)
+			}
+		}
+	}
+	return Weights{raw: b, typ: ggml.F16, n: len(w)}
+}
+
+// hostLittleEndian reports whether the host stores a uint16 as ggml files do.
+var hostLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// StoredWeights wraps a rows×cols matrix stored as ggml type t, F16 or one
+// of the quantized types, exactly as a ggml file holds it (data is not
+// copied and may start at any byte address). For a quantized type cols
+// must be a multiple of 32 (whole blocks per row). data must hold exactly
+// t.RowBytes(rows·cols) bytes.
+func StoredWeights(t ggml.Type, data []byte, rows, cols int) (Weights, error) {
+	if t != ggml.F16 && !quantKnown(t) {
+		return Weights{}, fmt.Errorf("kernel: weights of type %v are not kept in storage form: %w", t, ggml.ErrUnsupportedType)
+	}
+	if rows < 0 || cols < 0 || cols%t.BlockSize() != 0 {
+		return Weights{}, fmt.Errorf("kernel: %d×%d %v weights: rows are not whole blocks of %d: %w", rows, cols, t, t.BlockSize(), ggml.ErrShape)
+	}
+	if want := t.RowBytes(rows * cols); len(data) != want {
+		return Weights{}, fmt.Errorf("kernel: %d×%d %v weights take %d bytes, got %d: %w", rows, cols, t, want, len(data), ggml.ErrShape)
+	}
+	return Weights{raw: data, typ: t, n: rows * cols}, nil
+}
+
+// Type is the stored element type: ggml.F32, ggml.F16 or a quantized type.
+func (w Weights) Type() ggml.Type { return w.typ }
 
 // IsF16 reports whether the weights are stored in half precision.
-func (w Weights) IsF16() bool { return w.f16 != nil }
+func (w Weights) IsF16() bool { return w.typ == ggml.F16 }
 
 // Len is the number of elements.
 func (w Weights) Len() int {
-	if w.f16 != nil {
-		return len(w.f16)
+	if w.typ != ggml.F32 {
+		return w.n
 	}
 	return len(w.f32)
 }
 
 // Bytes is the size of the stored elements in memory.
 func (w Weights) Bytes() int64 {
-	if w.f16 != nil {
-		return 2 * int64(len(w.f16))
+	if w.typ != ggml.F32 {
+		return int64(len(w.raw))
 	}
 	return 4 * int64(len(w.f32))
 }
 
-// Slice returns elements [lo, hi), sharing storage.
+// Slice returns elements [lo, hi), sharing storage. For quantized weights
+// lo and hi must be multiples of the block size 32 (row boundaries are);
+// Slice panics otherwise.
 func (w Weights) Slice(lo, hi int) Weights {
-	if w.f16 != nil {
-		return Weights{f16: w.f16[lo:hi]}
+	if w.typ == ggml.F32 {
+		return Weights{f32: w.f32[lo:hi]}
 	}
-	return Weights{f32: w.f32[lo:hi]}
+	bs := w.typ.BlockSize()
+	if lo < 0 || hi < lo || hi > w.n || lo%bs != 0 || hi%bs != 0 {
+		panic(fmt.Sprintf("kernel: Weights.Slice(%d, %d) of %d %v elements: not whole blocks in range", lo, hi, w.n, w.typ))
+	}
+	bb := w.typ.BlockBytes()
+	return Weights{raw: w.raw[lo/bs*bb : hi/bs*bb], typ: w.typ, n: hi - lo}
 }
 
 // Widen writes elements [off, off+len(dst)) to dst as float32: a row
-// lookup such as the token embedding's (ggml's get_rows).
+// lookup such as the token embedding's (ggml's get_rows). Quantized blocks
+// are dequantized exactly as ggml's dequantize_row_* (ggml.Type.Decode).
 func (w Weights) Widen(dst []float32, off int) {
-	if w.f16 != nil {
-		widenF16(dst, w.f16[off:off+len(dst)])
+	switch w.typ {
+	case ggml.F32:
+		copy(dst, w.f32[off:off+len(dst)])
+		return
+	case ggml.F16:
+		widenF16(dst, w.raw[2*off:2*(off+len(dst))])
 		return
 	}
-	copy(dst, w.f32[off:off+len(dst)])
+	if off < 0 || off+len(dst) > w.n {
+		panic(fmt.Sprintf("kernel: Weights.Widen [%d, %d) of %d elements", off, off+len(dst), w.n))
+	}
+	decodeRange(w.typ, w.raw, dst, off)
 }
 
 // LinearT computes dst = a·wᵀ (+ bias): a is m×k, w is n×k, dst is m×n,
 // bias (nil or length n) is added to every row. F32 weights take exactly
-// MatMulT's (MatMulTBias's) path.
+// MatMulT's (MatMulTBias's) path. Quantized weights need k to be a
+// multiple of 32; few rows (the decoder) quantize a to 8 bits per 32-block
+// as ggml does and sum integer block dot products (quant.go), many rows
+// (the encoder) dequantize w while packing it for the float32 GEMM.
 func LinearT(dst, a []float32, w Weights, bias []float32, m, n, k int) {
 	linearT(dst, a, w, bias, m, n, k, false)
 }
@@ -79,35 +144,39 @@ func linearT(dst, a []float32, w Weights, bias []float32, m, n, k int, accum boo
 	if bias != nil {
 		checkLen("LinearT: bias", bias, n)
 	}
-	beta := float32(0)
-	if accum {
-		beta = 1
-	}
-	if w.f16 == nil {
+	switch w.typ {
+	case ggml.F32:
+		beta := float32(0)
+		if accum {
+			beta = 1
+		}
 		gemm(true, m, n, k, a, k, w.f32, k, dst, n, 1, beta, bias, 0)
-		return
+	case ggml.F16:
+		gemmF16(m, n, k, a, w.raw, dst, accum, bias, 0)
+	default:
+		if k%qk != 0 {
+			panic(fmt.Sprintf("kernel: LinearT: %v weights need k a multiple of %d, got %d", w.typ, qk, k))
+		}
+		gemmQuant(m, n, k, a, w, dst, accum, bias, 0)
 	}
-	gemmF16(m, n, k, a, w.f16, dst, accum, bias, 0)
 }
 
-// gemmF16 computes C (+)= A·Bᵀ (+ bias) for B stored n×k in half
-// precision, A m×k and C m×n dense. nw = 0 picks the goroutine count.
-func gemmF16(m, n, k int, a []float32, b []uint16, c []float32, accum bool, bias []float32, nw int) {
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		for i := 0; i < m; i++ {
-			row := c[i*n : i*n+n]
-			if !accum {
-				clear(row)
-			}
-			if bias != nil {
-				add(row, bias[:n])
-			}
+// clearBias handles k = 0: C (+)= bias.
+func clearBias(m, n int, c []float32, accum bool, bias []float32) {
+	for i := 0; i < m; i++ {
+		row := c[i*n : i*n+n]
+		if !accum {
+			clear(row)
 		}
-		return
+		if bias != nil {
+			add(row, bias[:n])
+		}
 	}
+}
+
+// smallWorkers returns the goroutine count for an m×n×k product and
+// whether it takes the unpacked few-rows path.
+func smallWorkers(m, n, k, nw int) (int, bool) {
 	small := useSmallPath(true, m, k)
 	if nw <= 0 {
 		rate := float64(gemmFlopsPerNs)
@@ -116,6 +185,21 @@ func gemmF16(m, n, k int, a []float32, b []uint16, c []float32, accum bool, bias
 		}
 		nw = workersFor(2*float64(m)*float64(n)*float64(k)/rate, max(m, ceilDiv(n, 16)))
 	}
+	return nw, small
+}
+
+// gemmF16 computes C (+)= A·Bᵀ (+ bias) for B stored n×k in half
+// precision (2·n·k little-endian bytes), A m×k and C m×n dense. nw = 0
+// picks the goroutine count.
+func gemmF16(m, n, k int, a []float32, b []byte, c []float32, accum bool, bias []float32, nw int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		clearBias(m, n, c, accum, bias)
+		return
+	}
+	nw, small := smallWorkers(m, n, k, nw)
 	if small {
 		gemmDotsF16(m, n, k, a, b, c, accum, bias, nw)
 		return
@@ -126,10 +210,10 @@ func gemmF16(m, n, k int, a []float32, b []uint16, c []float32, accum bool, bias
 	j.run(nw)
 }
 
-// f16B is a transposed B operand (Bᵀ stored n×k, row stride ldb) in half
-// precision: panels are widened to float32 as they are packed.
+// f16B is a transposed B operand (Bᵀ stored n×k, row stride ldb elements)
+// in half precision: panels are widened to float32 as they are packed.
 type f16B struct {
-	b   []uint16
+	b   []byte
 	ldb int
 }
 
@@ -138,7 +222,7 @@ func (f *f16B) packPanel(dst []float32, k0, kq, c0, w, nr int) {
 	rows := *buf
 	for r := 0; r < w; r++ {
 		s := (c0+r)*f.ldb + k0
-		widenF16(rows[r*kq:(r+1)*kq], f.b[s:s+kq])
+		widenF16(rows[r*kq:(r+1)*kq], f.b[2*s:2*(s+kq)])
 	}
 	packPanels(dst, rows, kq, 0, w, 0, kq, nr, 1)
 	putBuf(buf)
@@ -147,7 +231,7 @@ func (f *f16B) packPanel(dst []float32, k0, kq, c0, w, nr int) {
 // gemmDotsF16 is gemmDots (alpha 1) for half-precision B. A single row of
 // A reads B in place (converted in registers); several rows share each
 // block of 16 rows of B, widened once into scratch.
-func gemmDotsF16(m, n, k int, a []float32, b []uint16, c []float32, accum bool, bias []float32, nw int) {
+func gemmDotsF16(m, n, k int, a []float32, b []byte, c []float32, accum bool, bias []float32, nw int) {
 	chunks, bound := dotChunks(n, nw)
 	parallelFor(chunks, nw, func(t int) {
 		j0, j1 := bound(t), bound(t+1)
@@ -161,7 +245,7 @@ func gemmDotsF16(m, n, k int, a []float32, b []uint16, c []float32, accum bool, 
 		}
 		for j := j0; j < j1; j += jb {
 			w := min(jb, j1-j)
-			blk := b[j*k : (j+w)*k]
+			blk := b[2*j*k : 2*(j+w)*k]
 			if m > 1 {
 				widenF16(wide[:w*k], blk)
 			}
@@ -171,16 +255,7 @@ func gemmDotsF16(m, n, k int, a []float32, b []uint16, c []float32, accum bool, 
 				} else {
 					dotsF16(out[:w], a[i*k:i*k+k], blk, k)
 				}
-				crow := c[i*n+j : i*n+j+w]
-				for jj, v := range out[:w] {
-					if bias != nil {
-						v += bias[j+jj]
-					}
-					if accum {
-						v += crow[jj]
-					}
-					crow[jj] = v
-				}
+				storeRow(c[i*n+j:i*n+j+w], out[:w], bias, j, accum)
 			}
 		}
 		if buf != nil {
@@ -189,15 +264,29 @@ func gemmDotsF16(m, n, k int, a []float32, b []uint16, c []float32, accum bool, 
 	})
 }
 
+// storeRow writes out (+ bias[j0:], + the existing row if accum) to crow.
+func storeRow(crow, out, bias []float32, j0 int, accum bool) {
+	for jj, v := range out {
+		if bias != nil {
+			v += bias[j0+jj]
+		}
+		if accum {
+			v += crow[jj]
+		}
+		crow[jj] = v
+	}
+}
+
 // dotsF16 sets out[j] = Σ_p q[p]·k[j*ldk+p] for j < len(out), p < len(q),
-// the k rows in half precision. Rows are summed in the order dots sums
-// them, so the result is dots' on the widened rows, bit for bit.
-func dotsF16(out, q []float32, k []uint16, ldk int) {
+// the k rows in half precision (little-endian bytes, ldk in elements).
+// Rows are summed in the order dots sums them, so the result is dots' on
+// the widened rows, bit for bit.
+func dotsF16(out, q []float32, k []byte, ldk int) {
 	d, n := len(q), len(out)
 	if n == 0 {
 		return
 	}
-	k = k[:(n-1)*ldk+d]
+	k = k[:2*((n-1)*ldk+d)]
 	j := 0
 	if f16simd && d >= 8 {
 		if n8 := n &^ 7; n8 > 0 {
@@ -206,9 +295,9 @@ func dotsF16(out, q []float32, k []uint16, ldk int) {
 			if d&7 != 0 {
 				t := halfTable()
 				for jj := 0; jj < n8; jj++ {
-					row := k[jj*ldk : jj*ldk+d]
+					row := k[2*jj*ldk : 2*(jj*ldk+d)]
 					for p := d &^ 7; p < d; p++ {
-						out[jj] += q[p] * t[row[p]]
+						out[jj] += q[p] * t[binary.LittleEndian.Uint16(row[2*p:])]
 					}
 				}
 			}
@@ -222,16 +311,17 @@ func dotsF16(out, q []float32, k []uint16, ldk int) {
 	buf := getBuf((n - j) * d)
 	wide := *buf
 	for r := j; r < n; r++ {
-		widenF16(wide[(r-j)*d:(r-j+1)*d], k[r*ldk:r*ldk+d])
+		widenF16(wide[(r-j)*d:(r-j+1)*d], k[2*r*ldk:2*(r*ldk+d)])
 	}
 	dots(out[j:], q, wide, d)
 	putBuf(buf)
 }
 
-// widenF16 sets dst[i] to the float32 value of the half src[i].
-func widenF16(dst []float32, src []uint16) {
+// widenF16 sets dst[i] to the float32 value of the little-endian half at
+// src[2i:2i+2].
+func widenF16(dst []float32, src []byte) {
 	n := len(dst)
-	src = src[:n]
+	src = src[:2*n]
 	i := 0
 	if f16simd && n >= 8 {
 		i = n &^ 7
@@ -242,7 +332,7 @@ func widenF16(dst []float32, src []uint16) {
 	}
 	t := halfTable()
 	for ; i < n; i++ {
-		dst[i] = t[src[i]]
+		dst[i] = t[binary.LittleEndian.Uint16(src[2*i:])]
 	}
 }
 

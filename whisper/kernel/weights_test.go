@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"testing"
@@ -124,13 +125,17 @@ func TestLinearTF32IsMatMulT(t *testing.T) {
 // pattern, specials included, against ggml.Float16ToFloat32.
 func TestWidenF16(t *testing.T) {
 	src := make([]uint16, 1<<16)
+	raw := make([]byte, 1+2*len(src))
 	for i := range src {
 		src[i] = uint16(i)
+		binary.LittleEndian.PutUint16(raw[1+2*i:], src[i])
 	}
 	paths(t, func(t *testing.T) {
 		for _, off := range []int{0, 3} {
 			dst := make([]float32, len(src)-off)
-			widenF16(dst, src[off:])
+			// raw[1:] starts at an odd address: data in a mapped file
+			// need not be aligned.
+			widenF16(dst, raw[1+2*off:])
 			for i, v := range dst {
 				want := ggml.Float16ToFloat32(src[off+i])
 				if want != want && f16simd {

@@ -1,0 +1,105 @@
+package kernel
+
+import (
+	"fmt"
+
+	"github.com/xdna-worker/xdna-worker/ggml"
+)
+
+// LinearRows computes dst = a·wᵀ (+ bias), or dst += a·wᵀ (+ bias) with
+// accum, for a few rows of a (m×k) against w (n×k): the decoder's step over
+// the rows of several sequences, the weights read once for all rows.
+//
+// For F32 and F16 weights every element is a plain dot product summed in
+// dots' order for its place in w — rows below n&^7 of w with dotsAVX2's
+// eight-lane sum, the rest with dot4's and dot's — whatever m is and
+// however the work is split, so a row's result does not depend on the
+// other rows computed with it or on the machine's thread count: m rows
+// together give the bits each row gives alone. (LinearT packs products of
+// more than 16 rows into a GEMM that sums in another order, and its
+// few-rows split can move an element from dotsAVX2 to dot4.) Quantized
+// weights take LinearT's few-rows path, 16 rows at a time.
+func LinearRows(dst, a []float32, w Weights, bias []float32, m, n, k int, accum bool) {
+	checkLen("LinearRows: a", a, m*k)
+	checkLen("LinearRows: dst", dst, m*n)
+	if w.Len() != n*k {
+		panic(fmt.Sprintf("kernel: LinearRows: w has length %d, want %d", w.Len(), n*k))
+	}
+	if bias != nil {
+		checkLen("LinearRows: bias", bias, n)
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		clearBias(m, n, dst, accum, bias)
+		return
+	}
+	switch w.typ {
+	case ggml.F32, ggml.F16:
+		nw := workersFor(2*float64(m)*float64(n)*float64(k)/smallFlopsPerNs, max(m, ceilDiv(n, 16)))
+		rowsDots(m, n, k, a, w, dst, accum, bias, nw)
+	default:
+		// Quantized weights: LinearT's few-rows path, as many rows at a
+		// time as it takes.
+		chunk := max(smallM, 1)
+		for i := 0; i < m; i += chunk {
+			r := min(chunk, m-i)
+			linearT(dst[i*n:(i+r)*n], a[i*k:(i+r)*k], w, bias, r, n, k, accum)
+		}
+	}
+}
+
+// rowsDots computes C (+)= A·Wᵀ (+ bias) for F32 or F16 W with nw
+// goroutines, over chunks of W's rows that start at multiples of 8 and
+// blocks of 16 rows within them, so the rows below n&^7 always fill whole
+// groups of eight for dots. F16 blocks are read in place by dotsF16 for
+// one row of A, and widened once into scratch for several (as
+// gemmDotsF16 does: measured faster on Zen 4 than converting in registers
+// for every row of A, even three rows at a time).
+func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias []float32, nw int) {
+	chunks := 1
+	if nw > 1 {
+		chunks = min(4*nw, ceilDiv(n, 8))
+	}
+	bound := func(t int) int {
+		if t >= chunks {
+			return n
+		}
+		return (t * n / chunks) &^ 7
+	}
+	f16 := w.typ == ggml.F16
+	parallelFor(chunks, nw, func(t int) {
+		j0, j1 := bound(t), bound(t+1)
+		const jb = 16
+		var out [jb]float32
+		var wide []float32
+		var buf *[]float32
+		if f16 && m > 1 {
+			buf = getBuf(jb * k)
+			wide = *buf
+		}
+		for j := j0; j < j1; j += jb {
+			nr := min(jb, j1-j)
+			switch {
+			case !f16:
+				for i := range m {
+					dots(out[:nr], a[i*k:i*k+k], w.f32[j*k:], k)
+					storeRow(c[i*n+j:i*n+j+nr], out[:nr], bias, j, accum)
+				}
+			case m == 1:
+				dotsF16(out[:nr], a[:k], w.raw[2*j*k:2*(j+nr)*k], k)
+				storeRow(c[j:j+nr], out[:nr], bias, j, accum)
+			default:
+				widenF16(wide[:nr*k], w.raw[2*j*k:2*(j+nr)*k])
+				for i := range m {
+					dots(out[:nr], a[i*k:i*k+k], wide, k)
+					storeRow(c[i*n+j:i*n+j+nr], out[:nr], bias, j, accum)
+				}
+			}
+		}
+		if buf != nil {
+			putBuf(buf)
+		}
+	})
+}
