@@ -1,16 +1,15 @@
 package whisper
 
 import (
+	"context"
 	"fmt"
-
-	"github.com/xdna-worker/xdna-worker/whisper/kernel"
 )
 
 // Batch decodes several sequences (beams, or best_of samples) that share a
 // window's audio and a prompt. Every Step advances all of them by one token
-// in one pass over the weights: the decoder's matrix products take one row
-// per sequence, and cross-attention runs the rows' queries together over
-// the shared audio keys. Each sequence has its own self-attention cache
+// in one pass over the weights (Model.step): the decoder's matrix products
+// take one row per sequence, and cross-attention runs the rows' queries
+// together over the shared audio keys. Each sequence has its own self-attention cache
 // (a slot); Reorder lets beams take over each other's caches, copying only
 // the tokens after the shared prompt, as whisper.cpp's kv_cache_seq_cp does.
 //
@@ -24,10 +23,9 @@ type Batch struct {
 	claim  []bool        // scratch for Reorder
 	selfK  [][][]float32 // [slot][layer][n_text_ctx·d]; slot 0 is the decoder's own cache
 	selfV  [][][]float32
-	prefix int // prompt tokens, the same in every slot
-	past   int // tokens in every row's cache
-	// Per-step work buffers, [rows][…].
-	x, h, q, k, v, attn, ff, logits []float32
+	prefix int       // prompt tokens, the same in every slot
+	past   int       // tokens in every row's cache
+	logits []float32 // [rows][n_vocab] of the last Step
 }
 
 // Fork turns the tokens cached so far (the prompt) into the start of n
@@ -58,14 +56,7 @@ func (dec *Decoder) Fork(n int) (*Batch, error) {
 		b.selfK = append(b.selfK, ks)
 		b.selfV = append(b.selfV, vs)
 	}
-	if len(b.x) < n*d {
-		b.x = make([]float32, n*d)
-		b.h = make([]float32, n*d)
-		b.q = make([]float32, n*d)
-		b.k = make([]float32, n*d)
-		b.v = make([]float32, n*d)
-		b.attn = make([]float32, n*d)
-		b.ff = make([]float32, n*4*d)
+	if len(b.logits) < n*h.NVocab {
 		b.logits = make([]float32, n*h.NVocab)
 	}
 	b.n, b.prefix, b.past = n, dec.n, dec.n
@@ -152,71 +143,43 @@ func (b *Batch) Reorder(src []int) error {
 // after them: row r's n_vocab logits at [r·n_vocab, (r+1)·n_vocab), valid
 // until the next Step.
 func (b *Batch) Step(tokens []int) ([]float32, error) {
-	m := b.dec.m
-	h := m.H
-	d, nb, pos := h.NTextState, b.n, b.past
-	if len(tokens) != nb {
-		return nil, fmt.Errorf("whisper: %d tokens for %d sequences", len(tokens), nb)
+	return b.stepVia(context.Background(), nil, tokens)
+}
+
+// stepVia is Step through st, batched with other sessions' steps (st nil:
+// alone). It fails with ctx's error if ctx ends before the step is done.
+func (b *Batch) stepVia(ctx context.Context, st *stepper, tokens []int) ([]float32, error) {
+	dec := b.dec
+	if len(tokens) != b.n {
+		return nil, fmt.Errorf("whisper: %d tokens for %d sequences", len(tokens), b.n)
 	}
-	if pos+1 > h.NTextCtx {
-		return nil, fmt.Errorf("whisper: %d tokens exceed the text context of %d", pos+1, h.NTextCtx)
-	}
-	x := b.x[:nb*d]
+	g := &dec.req.g
+	g.dec = dec
+	g.rows = g.rows[:0]
 	for r, t := range tokens {
-		if t < 0 || t >= h.NVocab {
-			return nil, fmt.Errorf("whisper: token %d out of range", t)
-		}
-		row := x[r*d : r*d+d]
-		m.tokEmb.Widen(row, t*d)
-		kernel.Add(row, m.decPos[pos*d:(pos+1)*d])
+		slot := b.slotOf[r]
+		g.rows = append(g.rows, stepRow{tok: t, pos: b.past, selfK: b.selfK[slot], selfV: b.selfV[slot]})
 	}
-	dh := d / h.NTextHead
-	hb := b.h[:nb*d]
-	for i := range m.dec {
-		blk := &m.dec[i]
-		// Self-attention: projections for all rows at once, then each
-		// row's query over its own cache.
-		copy(hb, x)
-		kernel.LayerNorm(hb, nb, d, blk.attnLN.w, blk.attnLN.b, lnEps)
-		blk.attn.query.apply(b.q, hb, nb)
-		blk.attn.key.apply(b.k, hb, nb)
-		blk.attn.value.apply(b.v, hb, nb)
-		for r := range nb {
-			sk, sv := b.selfK[b.slotOf[r]][i], b.selfV[b.slotOf[r]][i]
-			copy(sk[pos*d:(pos+1)*d], b.k[r*d:(r+1)*d])
-			copy(sv[pos*d:(pos+1)*d], b.v[r*d:(r+1)*d])
-			kernel.Attention(b.attn[r*d:(r+1)*d], b.q[r*d:(r+1)*d], sk[:(pos+1)*d], sv[:(pos+1)*d], 1, pos+1, h.NTextHead, dh, true, b.dec.scratch)
-		}
-		blk.attn.out.applyAdd(x, b.attn, nb)
-		// Cross-attention: all rows' queries over the shared audio.
-		copy(hb, x)
-		kernel.LayerNorm(hb, nb, d, blk.crossAttnLN.w, blk.crossAttnLN.b, lnEps)
-		blk.crossAttn.query.apply(b.q, hb, nb)
-		kernel.Attention(b.attn[:nb*d], b.q[:nb*d], b.dec.crossK[i], b.dec.crossV[i], nb, h.NAudioCtx, h.NTextHead, dh, false, b.dec.scratchFor(nb))
-		blk.crossAttn.out.applyAdd(x, b.attn, nb)
-		// MLP.
-		copy(hb, x)
-		kernel.LayerNorm(hb, nb, d, blk.mlpLN.w, blk.mlpLN.b, lnEps)
-		blk.mlp.fc1.apply(b.ff, hb, nb)
-		kernel.GELU(b.ff[:nb*4*d])
-		blk.mlp.fc2.applyAdd(x, b.ff, nb)
+	if err := dec.m.checkRows(g.rows); err != nil {
+		return nil, err
+	}
+	g.logits = b.logits[:b.n*dec.m.H.NVocab]
+	if err := dec.runStep(ctx, st); err != nil {
+		return nil, err
 	}
 	b.past++
-	copy(hb, x)
-	kernel.LayerNorm(hb, nb, d, m.lnDec.w, m.lnDec.b, lnEps)
-	logits := b.logits[:nb*h.NVocab]
-	kernel.LinearT(logits, hb, m.tokEmb, nil, nb, h.NVocab, d)
-	return logits, nil
+	return g.logits, nil
 }
 
 // advance reorders the batch's sequences to continue src, steps them by
 // toks, and returns the step's logits copied into dst (dst's storage
-// reused): the loop step shared by beam search and best_of sampling.
-func (b *Batch) advance(dst []float32, src, toks []int) ([]float32, error) {
+// reused): the loop step shared by beam search and best_of sampling,
+// batched through st when it is not nil.
+func (b *Batch) advance(ctx context.Context, st *stepper, dst []float32, src, toks []int) ([]float32, error) {
 	if err := b.Reorder(src); err != nil {
 		return nil, err
 	}
-	out, err := b.Step(toks)
+	out, err := b.stepVia(ctx, st, toks)
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,9 @@ type Decoder struct {
 	batch    *Batch    // beams or samples forked from the cached prompt
 	alignBuf []float32 // alignment heads' cross-attention of the last Align
 	probBuf  []float32 // Align's hidden states and logits scratch
+	work     stepWork  // single steps' scratch: views of x, h, … above
+	req      stepReq   // the rows of this decoder's next single or batch step
+	one      [1]*stepGroup
 }
 
 // NewDecoder allocates a decoder's caches: about (2·n_audio_ctx +
@@ -52,6 +55,7 @@ func (m *Model) NewDecoder() *Decoder {
 	dh := d / h.NTextHead
 	dec.scratch = make([]float32, max(kernel.AttentionScratchSize(1, nt, h.NTextHead, dh), kernel.AttentionScratchSize(1, h.NAudioCtx, h.NTextHead, dh)))
 	dec.logits = make([]float32, h.NVocab)
+	dec.work = stepWork{x: dec.x, h: dec.h, q: dec.q, k: dec.k, v: dec.v, attn: dec.attn, ff: dec.ff}
 	return dec
 }
 
@@ -86,7 +90,38 @@ func (dec *Decoder) Truncate(n int) { dec.n = min(dec.n, max(n, 0)) }
 // Forward appends tokens to the cache and returns the logits after the last
 // one (valid until the next call).
 func (dec *Decoder) Forward(tokens []int) ([]float32, error) {
+	if len(tokens) == 1 {
+		return dec.forwardVia(context.Background(), nil, tokens[0])
+	}
 	return dec.forward(tokens, nil)
+}
+
+// forwardVia appends one token as Forward does, in a step batched through
+// st with other sessions' steps (st nil: alone). It fails with ctx's error
+// if ctx ends before the step is done.
+func (dec *Decoder) forwardVia(ctx context.Context, st *stepper, tok int) ([]float32, error) {
+	g := &dec.req.g
+	g.dec = dec
+	g.rows = append(g.rows[:0], stepRow{tok: tok, pos: dec.n, selfK: dec.selfK, selfV: dec.selfV})
+	if err := dec.m.checkRows(g.rows); err != nil {
+		return nil, err
+	}
+	g.logits = dec.logits
+	if err := dec.runStep(ctx, st); err != nil {
+		return nil, err
+	}
+	dec.n++
+	return dec.logits, nil
+}
+
+// runStep steps the rows of dec.req: through st, or alone when st is nil.
+func (dec *Decoder) runStep(ctx context.Context, st *stepper) error {
+	if st != nil {
+		return st.run(ctx, &dec.req)
+	}
+	dec.one[0] = &dec.req.g
+	dec.m.step(&dec.work, dec.one[:])
+	return nil
 }
 
 // forward is Forward, recording the cross-attention of the capture's heads

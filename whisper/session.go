@@ -51,6 +51,11 @@ type Options struct {
 	NoContext bool
 	// Seed seeds sampling at temperatures above 0.
 	Seed uint64
+	// Unbatched steps each job's decoder alone. By default the jobs a
+	// TextDecoder decodes at once advance together: one pass over the
+	// weights per step serves every job's sequences (see stepper), with the
+	// same results.
+	Unbatched bool
 }
 
 func (o Options) withDefaults(h Hparams) Options {
@@ -171,16 +176,23 @@ func (o Options) withJob(d *job.Decoding) Options {
 // TextDecoder decodes encoder output into timed text with a model. It is the
 // pipeline's text stage; each job gets its own session (and KV cache) from a
 // pool, so steady-state jobs allocate no large buffers.
+//
+// Unless Options.Unbatched, its sessions' decoder steps are batched: the
+// sequences of every job decoding at that moment advance in one step.
 type TextDecoder struct {
 	m    *Model
 	opts Options
 	decs sync.Pool // *Decoder
+	st   *stepper  // nil: Unbatched
 }
 
 // NewTextDecoder returns a text decoder for the model.
 func (m *Model) NewTextDecoder(opts Options) *TextDecoder {
 	t := &TextDecoder{m: m, opts: opts.withDefaults(m.H)}
 	t.decs.New = func() any { return m.NewDecoder() }
+	if !opts.Unbatched {
+		t.st = newStepper(m)
+	}
 	return t
 }
 
@@ -344,23 +356,7 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 	var best attempt
 	for i, temp := range o.Temperatures {
 		s.dec.Truncate(cached)
-		var a attempt
-		switch {
-		case o.BeamSize > 1 && o.Rules == RulesWhisperCpp:
-			// whisper.cpp's beam-search strategy at every temperature:
-			// beam_size decoders at 0, best_of above.
-			n := o.BeamSize
-			if temp > 0 {
-				n = o.BestOf
-			}
-			a, err = s.cppBeamSearch(ctx, start, frames, n, o.BeamSize, temp)
-		case temp == 0 && o.BeamSize > 1:
-			a, err = s.beamSearch(ctx, start, frames)
-		case temp > 0 && o.BestOf > 1:
-			a, err = s.sampleBest(ctx, start, temp, frames)
-		default:
-			a, err = s.sample(ctx, start, temp, frames)
-		}
+		a, err := s.attempt(ctx, start, frames, temp)
 		if err != nil {
 			return pipeline.WindowText{}, err
 		}
@@ -386,6 +382,33 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 	}
 	text.Language = s.lang
 	return text, nil
+}
+
+// attempt decodes the window once at temperature temp, from the prompt's
+// logits first. Its steps are batched with the other sessions decoding
+// meanwhile (unless Options.Unbatched).
+func (s *session) attempt(ctx context.Context, first []float32, frames int, temp float64) (attempt, error) {
+	o := s.opts
+	if st := s.t.st; st != nil {
+		st.join()
+		defer st.leave()
+	}
+	switch {
+	case o.BeamSize > 1 && o.Rules == RulesWhisperCpp:
+		// whisper.cpp's beam-search strategy at every temperature:
+		// beam_size decoders at 0, best_of above.
+		n := o.BeamSize
+		if temp > 0 {
+			n = o.BestOf
+		}
+		return s.cppBeamSearch(ctx, first, frames, n, o.BeamSize, temp)
+	case temp == 0 && o.BeamSize > 1:
+		return s.beamSearch(ctx, first, frames)
+	case temp > 0 && o.BestOf > 1:
+		return s.sampleBest(ctx, first, temp, frames)
+	default:
+		return s.sample(ctx, first, temp, frames)
+	}
 }
 
 // keepPrompt keeps the last n_text_ctx/2 − 1 tokens of a prompt, the most
@@ -477,7 +500,7 @@ func (s *session) sample(ctx context.Context, first []float32, temp float64, fra
 		if s.dec.Len() >= m.H.NTextCtx {
 			break
 		}
-		out, err := s.dec.Forward([]int{next})
+		out, err := s.dec.forwardVia(ctx, s.t.st, next)
 		if err != nil {
 			return attempt{}, err
 		}
