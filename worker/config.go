@@ -19,6 +19,7 @@ import (
 	"github.com/xdna-worker/xdna-worker/storage"
 	"github.com/xdna-worker/xdna-worker/vad"
 	"github.com/xdna-worker/xdna-worker/whisper"
+	"github.com/xdna-worker/xdna-worker/whisper/kernel"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
 
@@ -52,6 +53,11 @@ type Config struct {
 	// (its sampled candidates, so a model gives whisper.cpp's text) or
 	// openai (deterministic top-k beams).
 	Rules string `env:"DECODING_RULES" envDefault:"whisper.cpp"`
+	// DecoderBatch (DECODER_BATCH) advances the jobs decoding at once
+	// together: one pass over the decoder's weights per step serves every
+	// job's sequences, with the same results as decoding each alone. false
+	// steps each job's decoder on its own.
+	DecoderBatch bool `env:"DECODER_BATCH" envDefault:"true"`
 
 	// VADModel is a whisper.cpp ggml Silero VAD file (VAD_MODEL), loaded
 	// at start; VADDefault is whether jobs that do not say use it.
@@ -61,6 +67,10 @@ type Config struct {
 	// vad.ParseNumerics): f16 as whisper.cpp on CPUs with AVX512-FP16
 	// (the default), f32 as its other builds.
 	VADNumerics string `env:"VAD_NUMERICS" envDefault:"f16"`
+	// EncoderCompute is the arithmetic of the CPU encoder's linear layers
+	// (ENCODER_COMPUTE, kernel.ParseCompute): f32, or bf16 (bfloat16
+	// operands, float32 sums; needs AVX512_BF16, refused at start without).
+	EncoderCompute string `env:"ENCODER_COMPUTE" envDefault:"f32"`
 	// Segmentation parameters (whisper.cpp's whisper_vad_params and its
 	// defaults): speech probability threshold, shortest speech kept,
 	// silence that ends a segment, longest segment before a split (0: no
@@ -189,6 +199,11 @@ func (c *Config) validate() []error {
 	}
 	if _, err := vad.ParseNumerics(c.VADNumerics); err != nil {
 		bad("VAD_NUMERICS %q is not f16 or f32", c.VADNumerics)
+	}
+	if ec, err := kernel.ParseCompute(c.EncoderCompute); err != nil {
+		bad("ENCODER_COMPUTE %q is not f32 or bf16", c.EncoderCompute)
+	} else if !ec.Supported() {
+		bad("ENCODER_COMPUTE=%s needs a CPU with AVX512_BF16 (and a build without the purego tag); this one has none: use f32", c.EncoderCompute)
 	}
 	if !(c.VADThreshold > 0 && c.VADThreshold < 1) {
 		bad("VAD_THRESHOLD %g is not in (0, 1)", c.VADThreshold)
@@ -320,6 +335,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("device", c.Device), slog.String("model", c.WhisperModel),
 		slog.Int("beam_size", c.BeamSize), slog.Int("best_of", c.BestOf), slog.Float64("temperature", c.Temperature), slog.Bool("fallback", c.Fallback), slog.String("decoding_rules", c.Rules),
 		slog.String("vad_model", c.VADModel), slog.Bool("vad_default", c.VADDefault), slog.String("vad_numerics", c.VADNumerics),
+		slog.String("encoder_compute", c.EncoderCompute),
+		slog.Bool("decoder_batch", c.DecoderBatch),
 		slog.Int("audio_pool", c.AudioPoolSize), slog.Int("mel_pool", c.MelPoolSize), slog.Int("encoder_pool", c.EncoderPoolSize),
 		slog.Int("max_pool", c.MaxPoolSize), slog.String("pool_growth", c.PoolGrowth),
 		slog.Duration("max_audio_duration", time.Duration(c.MaxAudioDuration)), slog.Int64("max_audio_bytes", int64(c.MaxAudioBytes)),
@@ -391,8 +408,8 @@ func (c Config) VADParams() vad.Params {
 }
 
 // DecodingOptions are the text decoder's defaults from BEAM_SIZE, BEST_OF,
-// TEMPERATURE, FALLBACK and DECODING_RULES.
+// TEMPERATURE, FALLBACK, DECODING_RULES and DECODER_BATCH.
 func (c Config) DecodingOptions() whisper.Options {
 	return whisper.Options{BeamSize: c.BeamSize, BestOf: c.BestOf, Rules: c.Rules,
-		Temperatures: whisper.TemperatureSchedule(c.Temperature, c.Fallback)}
+		Temperatures: whisper.TemperatureSchedule(c.Temperature, c.Fallback), Unbatched: !c.DecoderBatch}
 }

@@ -509,6 +509,12 @@ func TestDecodingOptions(t *testing.T) {
 	if cfg, _ := worker.LoadConfig(map[string]string{"DECODING_RULES": "openai"}); cfg.DecodingOptions().Rules != whisper.RulesOpenAI {
 		t.Errorf("DECODING_RULES=openai gives %q", cfg.DecodingOptions().Rules)
 	}
+	if cfg.DecodingOptions().Unbatched {
+		t.Error("DECODER_BATCH defaults to false")
+	}
+	if cfg, _ := worker.LoadConfig(map[string]string{"DECODER_BATCH": "false"}); !cfg.DecodingOptions().Unbatched {
+		t.Error("DECODER_BATCH=false ignored")
+	}
 	for _, bad := range []map[string]string{{"BEAM_SIZE": "0"}, {"BEST_OF": "17"}, {"TEMPERATURE": "1.5"}, {"DECODING_RULES": "greedy"}} {
 		if _, err := worker.LoadConfig(bad); err == nil || !strings.Contains(err.Error(), strings.Split(fmt.Sprint(bad), ":")[0][4:]) {
 			t.Errorf("%v: %v", bad, err)

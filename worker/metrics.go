@@ -1,6 +1,8 @@
 package worker
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -84,6 +86,18 @@ func newMetrics(pools *xdna.Pools) *metrics {
 	buildInfo.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
 	reg.MustRegister(buildInfo, m.jobs, m.stage, m.queueWait, m.inFlight, m.backpressure, m.redeliveries, m.retries, m.deadLetters, m.leaks, m.audioSeconds, m.duplicates, m.uploads, poolCollector{pools})
 	return m
+}
+
+// modelLoaded registers xdna_model_load_seconds and xdna_model_rss_bytes:
+// how long loading the model took and the process's resident set size right
+// after (the model's file is mapped, so this counts the pages read in by
+// then; process_resident_memory_bytes follows it afterwards).
+func (m *metrics) modelLoaded(load time.Duration, rss int64) {
+	seconds := prometheus.NewGauge(prometheus.GaugeOpts{Name: "xdna_model_load_seconds", Help: "Time the worker took to load its Whisper model at start."})
+	seconds.Set(load.Seconds())
+	bytes := prometheus.NewGauge(prometheus.GaugeOpts{Name: "xdna_model_rss_bytes", Help: "Resident set size of the worker process right after loading its model (0 where unknown)."})
+	bytes.Set(float64(rss))
+	m.reg.MustRegister(seconds, bytes)
 }
 
 // poolCollector exports pool stats at scrape time.

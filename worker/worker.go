@@ -23,6 +23,7 @@ import (
 	"github.com/xdna-worker/xdna-worker/storage"
 	"github.com/xdna-worker/xdna-worker/vad"
 	"github.com/xdna-worker/xdna-worker/whisper"
+	"github.com/xdna-worker/xdna-worker/whisper/kernel"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
 
@@ -43,6 +44,11 @@ type Worker struct {
 	dev   *xdna.Watched // the encoder device, watched for /healthz
 	tr    *pipeline.Transcriber
 	model string
+	// How long loading the model took and the process's RSS right after
+	// (zero without a model), for xdna_model_load_seconds and
+	// xdna_model_rss_bytes.
+	modelLoad time.Duration
+	modelRSS  int64
 
 	slots    chan struct{} // admission: one per buffer set
 	m        *metrics
@@ -112,6 +118,9 @@ func open(ctx context.Context, cfg Config, log *slog.Logger, extra ...pipeline.O
 	w.pub = queue.NewPublisher(w.js, qc)
 	w.slots = make(chan struct{}, w.pools.Sets())
 	w.m = newMetrics(w.pools)
+	if w.model != "" {
+		w.m.modelLoaded(w.modelLoad, w.modelRSS)
+	}
 	return w, nil
 }
 
@@ -172,7 +181,8 @@ func (w *Worker) openModel(extra []pipeline.Option) error {
 			return err
 		}
 		dims, filters, w.model = model.Dims(), model.Filters, model.Name
-		w.log.Info("model loaded", "model", model.Name, "load_ms", model.LoadTime.Milliseconds(),
+		w.modelLoad, w.modelRSS = model.LoadTime, model.RSS
+		w.log.Info("model loaded", "model", model.Name, "load_ms", model.LoadTime.Milliseconds(), "rss_bytes", model.RSS,
 			"weights_mb", model.Bytes>>20, "n_audio_state", model.H.NAudioState, "n_audio_layer", model.H.NAudioLayer,
 			"n_text_layer", model.H.NTextLayer, "multilingual", model.Tok.Multilingual())
 	}
@@ -208,7 +218,8 @@ func (w *Worker) openModel(extra []pipeline.Option) error {
 	}
 	if device == xdna.DriverCPU {
 		// What model.Transcriber builds, with the encoder watched.
-		w.dev = xdna.Watch(model.NewEncoder())
+		ec, _ := kernel.ParseCompute(w.cfg.EncoderCompute) // validated by LoadConfig
+		w.dev = xdna.Watch(model.NewEncoder(whisper.WithCompute(ec)))
 		opts = append([]pipeline.Option{pipeline.WithTextDecoder(model.NewTextDecoder(w.cfg.DecodingOptions()))}, opts...)
 	}
 	if w.cfg.VADModel != "" {

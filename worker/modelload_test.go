@@ -1,0 +1,30 @@
+package worker_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// A worker with a model logs how long loading took and the RSS right after
+// ("model loaded" with load_ms and rss_bytes) and exports both as gauges
+// (issue 10, item 6).
+func TestModelLoadReported(t *testing.T) {
+	e := newEnv(t)
+	w, _ := e.startWorker(map[string]string{"XDNA_DEVICE": "cpu", "WHISPER_MODEL": randomModelFile(t)})
+	var line string
+	for _, l := range strings.Split(e.logs.String(), "\n") {
+		if strings.Contains(l, `msg="model loaded"`) {
+			line = l
+		}
+	}
+	if !strings.Contains(line, " load_ms=") || !strings.Contains(line, " rss_bytes=") || strings.Contains(line, " rss_bytes=0 ") {
+		t.Errorf("model loaded line %q lacks load_ms or a non-zero rss_bytes", line)
+	}
+	_, page := get(w.Handler(), "/metrics")
+	if v := metricValue(page, "xdna_model_load_seconds"); v <= 0 || v > 60 {
+		t.Errorf("xdna_model_load_seconds %v", v)
+	}
+	if v := metricValue(page, "xdna_model_rss_bytes"); v < 1<<20 {
+		t.Errorf("xdna_model_rss_bytes %v, want at least 1 MiB", v)
+	}
+}
