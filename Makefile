@@ -61,8 +61,20 @@ test: tools
 compose-smoke: images
 	scripts/compose-smoke.sh
 
+# bench: the pools' and pipeline's benchmarks, then our side of the
+# comparison with whisper.cpp (issue 10): encoder window and decoder token
+# of random-weight tiny and base models in F16, Q8_0 and Q5_0, the same
+# files scripts/bench-vs-whispercpp.sh gives both programs (made once in
+# BENCH_MODELS, quantized by whisper.cpp's whisper-quantize where present),
+# on BENCH_THREADS threads.
+BENCH_MODELS  ?= $(BIN)/bench-models
+BENCH_THREADS ?= 2
+BENCH_TIME    ?= 5x
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./xdna/ ./pipeline/
+	scripts/bench-vs-whispercpp.sh models $(BENCH_MODELS)
+	cd whisper && XDNA_BENCH_MODELS=$(BENCH_MODELS) GOMAXPROCS=$(BENCH_THREADS) \
+		$(GO) test -run '^$$' -bench 'BenchmarkFile(Encoder|DecoderToken)' -benchtime $(BENCH_TIME) .
 
 # audio-fixtures: regenerate every committed audio test file and its ffmpeg
 # reference decode from one source (needs Debian's sox, espeak-ng, flac, lame,

@@ -73,7 +73,7 @@ func (c *transcribeCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "model %s loaded in %v (%d MiB of weights)\n", m.Name, m.LoadTime.Round(time.Millisecond), m.Bytes>>20)
+	fmt.Fprintf(stderr, "model %s loaded in %v (%d MiB of weights, RSS %d MiB after load)\n", m.Name, m.LoadTime.Round(time.Millisecond), m.Bytes>>20, m.RSS>>20)
 	pools, err := xdna.NewPools(m.Dims(), xdna.PoolsConfig{AudioCount: 1, MelCount: 1, EncoderCount: 1})
 	if err != nil {
 		return err
