@@ -36,13 +36,18 @@ func WithCompute(c kernel.Compute) EncoderOption {
 	return func(e *Encoder) { e.compute = c }
 }
 
-// encoderWork is the scratch of one encode.
+// encoderWork is the scratch of one encode: 5·n_audio_ctx·d floats plus
+// the attention scratch. The buffers that are never live at the same time
+// share one block (whisper.cpp's allocator does the same for its graph):
+// conv1's output before the blocks, then q|k|v|attn in attention and the
+// MLP's hidden layer (4·d wide) after it.
 type encoderWork struct {
-	c1, c1t    []float32 // conv1 output [3000][d] and its transpose [d][3000]
-	h, q, k, v []float32 // [ctx][d]
-	attn       []float32 // [ctx][d]
-	ff         []float32 // [ctx][4d]
-	scratch    []float32 // attention scores
+	c1      []float32 // conv1 output [3000][d] (in block)
+	h       []float32 // [ctx][d] layer-norm output
+	q, k, v []float32 // [ctx][d] (in block)
+	attn    []float32 // [ctx][d] (in block)
+	ff      []float32 // [ctx][4d] (all of block)
+	scratch []float32 // attention scores
 }
 
 // NewEncoder returns the model's CPU encoder.
@@ -53,11 +58,13 @@ func (m *Model) NewEncoder(opts ...EncoderOption) *Encoder {
 	}
 	e.work.New = func() any {
 		d, n := m.H.NAudioState, m.H.NAudioCtx
-		frames := 2 * n
+		nd := n * d
+		block := make([]float32, 4*nd) // ≥ conv1's 2·n·d
 		return &encoderWork{
-			c1: make([]float32, frames*d),
-			h:  make([]float32, n*d), q: make([]float32, n*d), k: make([]float32, n*d), v: make([]float32, n*d),
-			attn: make([]float32, n*d), ff: make([]float32, n*4*d),
+			c1: block[:2*nd],
+			h:  make([]float32, nd),
+			q:  block[:nd:nd], k: block[nd : 2*nd : 2*nd], v: block[2*nd : 3*nd : 3*nd], attn: block[3*nd : 4*nd : 4*nd],
+			ff:      block,
 			scratch: make([]float32, kernel.AttentionScratchSize(n, n, m.H.NAudioHead, d/m.H.NAudioHead)),
 		}
 	}
