@@ -14,9 +14,14 @@ var haveF16C = cpu.X86.HasF16C
 //go:noescape
 func widenF16AVX2(dst *float32, src *byte, n int)
 
-// dotsF16AVX2 is dotsAVX2 with the k rows in half precision: out[j] =
-// Σ_p q[p]·k[j*ldk+p] for j < nrows (a multiple of 8) and p < d (a multiple
-// of 8), ldk in elements.
+// dotsF16Acc4AVX2 sets out[j] = Σ_p q[p]·k[j*ldk+p] for j < nrows and
+// p < d (a multiple of 32), k little-endian halves, in the acc4 order
+// (f16acc.go).
 //
 //go:noescape
-func dotsF16AVX2(q *float32, k *byte, ldk, d, nrows int, out *float32)
+func dotsF16Acc4AVX2(q *float32, k *byte, ldk, d, nrows int, out *float32)
+
+// dotsAcc4AVX2 is dotsF16Acc4AVX2 on float32 rows.
+//
+//go:noescape
+func dotsAcc4AVX2(q *float32, k *float32, ldk, d, nrows int, out *float32)

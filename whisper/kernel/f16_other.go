@@ -8,6 +8,10 @@ const haveF16C = false
 // false on these platforms.
 
 func widenF16AVX2(dst *float32, src *byte, n int) { panic("unreachable") }
-func dotsF16AVX2(q *float32, k *byte, ldk, d, nrows int, out *float32) {
+
+func dotsF16Acc4AVX2(q *float32, k *byte, ldk, d, nrows int, out *float32) {
+	panic("unreachable")
+}
+func dotsAcc4AVX2(q *float32, k *float32, ldk, d, nrows int, out *float32) {
 	panic("unreachable")
 }

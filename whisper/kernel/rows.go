@@ -53,10 +53,9 @@ func LinearRows(dst, a []float32, w Weights, bias []float32, m, n, k int, accum 
 // rowsDots computes C (+)= A·Wᵀ (+ bias) for F32 or F16 W with nw
 // goroutines, over chunks of W's rows that start at multiples of 8 and
 // blocks of 16 rows within them, so the rows below n&^7 always fill whole
-// groups of eight for dots. F16 blocks are read in place by dotsF16 for
-// one row of A, and widened once into scratch for several (as
-// gemmDotsF16 does: measured faster on Zen 4 than converting in registers
-// for every row of A, even three rows at a time).
+// groups of eight for dots. F16 blocks are read in place by dotsHalf for
+// every row of A (f16acc.go; as gemmDotsF16 does), whose sums do not depend
+// on the other rows.
 func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias []float32, nw int) {
 	chunks := 1
 	if nw > 1 {
@@ -73,12 +72,6 @@ func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias
 		j0, j1 := bound(t), bound(t+1)
 		const jb = 16
 		var out [jb]float32
-		var wide []float32
-		var buf *[]float32
-		if f16 && m > 1 {
-			buf = getBuf(jb * k)
-			wide = *buf
-		}
 		for j := j0; j < j1; j += jb {
 			nr := min(jb, j1-j)
 			switch {
@@ -87,19 +80,13 @@ func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias
 					dots(out[:nr], a[i*k:i*k+k], w.f32[j*k:], k)
 					storeRow(c[i*n+j:i*n+j+nr], out[:nr], bias, j, accum)
 				}
-			case m == 1:
-				dotsF16(out[:nr], a[:k], w.raw[2*j*k:2*(j+nr)*k], k)
-				storeRow(c[j:j+nr], out[:nr], bias, j, accum)
 			default:
-				widenF16(wide[:nr*k], w.raw[2*j*k:2*(j+nr)*k])
+				blk := w.raw[2*j*k : 2*(j+nr)*k]
 				for i := range m {
-					dots(out[:nr], a[i*k:i*k+k], wide, k)
+					dotsHalf(out[:nr], a[i*k:i*k+k], blk, k)
 					storeRow(c[i*n+j:i*n+j+nr], out[:nr], bias, j, accum)
 				}
 			}
-		}
-		if buf != nil {
-			putBuf(buf)
 		}
 	})
 }

@@ -9,8 +9,9 @@ import (
 // rowsRef is LinearRows' contract computed one element at a time: dots'
 // sum of a row of A with row j of W (widened), taken as dots takes row j
 // of a block of 16 whose groups of eight start at multiples of 8 (dotsAVX2
-// below n&^7, dot4 and dot above).
-func rowsRef(a, wf []float32, bias []float32, m, n, k int, prev []float32) []float32 {
+// below n&^7, dot4 and dot above); for F16 weights (half) dotsWide's sum
+// of the widened row, which does not depend on the other rows.
+func rowsRef(a, wf []float32, bias []float32, m, n, k int, prev []float32, half bool) []float32 {
 	c := make([]float32, m*n)
 	n8 := n &^ 7
 	var out [16]float32
@@ -22,7 +23,11 @@ func rowsRef(a, wf []float32, bias []float32, m, n, k int, prev []float32) []flo
 			if j >= n8 {
 				nr = n - j
 			}
-			dots(out[:nr], q, wf[j*k:], k)
+			if half {
+				dotsWide(out[:nr], q, wf[j*k:j*k+nr*k], k)
+			} else {
+				dots(out[:nr], q, wf[j*k:], k)
+			}
 			for jj := range nr {
 				v := out[jj]
 				if bias != nil {
@@ -64,12 +69,12 @@ func TestLinearRows(t *testing.T) {
 				if mode.accum {
 					p = prev
 				}
-				want := rowsRef(a, wf, b, m, n, k, p)
 				for _, typ := range []string{"f32", "f16"} {
 					w := F32Weights(wf)
 					if typ == "f16" {
 						w = F16Weights(h)
 					}
+					want := rowsRef(a, wf, b, m, n, k, p, typ == "f16")
 					for _, nw := range []int{1, 2, 3, 7} {
 						got := make([]float32, m*n)
 						if mode.accum {

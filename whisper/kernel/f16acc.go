@@ -1,0 +1,97 @@
+package kernel
+
+import "encoding/binary"
+
+// The row products of F16 weight matrices in the decoder (one to a few
+// rows of activations against n rows of weights) read each weight row
+// whole, front to back, into four independent accumulators. On Zen 4 that
+// streams an F16 matrix at ≈ 17.8 GB/s on one core, where the dots order
+// (eight weight rows interleaved, one accumulator each) reaches 7.9 GB/s:
+// the 51,864 × 384 logits product of tiny takes 2.4 ms instead of 5.1 ms
+// (C probe, one thread). One row of activations reads the halves in place
+// (dotsHalf); several rows widen a block of weight rows once and use the
+// same order on float32 (dotsWide), so a row's result does not depend on
+// how many rows are computed together.
+
+// dotsHalf sets out[j] = q · (row j of k) for j < len(out), k holding
+// little-endian halves with rows ldk elements apart, in the acc4 order.
+func dotsHalf(out, q []float32, k []byte, ldk int) {
+	d, n := len(q), len(out)
+	if n == 0 {
+		return
+	}
+	k = k[:2*((n-1)*ldk+d)]
+	d32 := d &^ 31
+	if !f16simd || d32 == 0 {
+		buf := getBuf(d)
+		wide := *buf
+		for j := range out {
+			widenF16(wide, k[2*j*ldk:2*(j*ldk+d)])
+			dotsWide(out[j:j+1], q, wide, d)
+		}
+		putBuf(buf)
+		return
+	}
+	dotsF16Acc4AVX2(&q[0], &k[0], ldk, d32, n, &out[0])
+	if d32 < d {
+		t := halfTable()
+		for j := range out {
+			row := k[2*j*ldk : 2*(j*ldk+d)]
+			s := out[j]
+			for p := d32; p < d; p++ {
+				s += q[p] * t[binary.LittleEndian.Uint16(row[2*p:])]
+			}
+			out[j] = s
+		}
+	}
+}
+
+// dotsWide sets out[j] = q · (row j of k) for j < len(out), rows ldk
+// apart, in the acc4 order: dotsHalf's result on the widened rows.
+func dotsWide(out, q, k []float32, ldk int) {
+	d, n := len(q), len(out)
+	if n == 0 {
+		return
+	}
+	k = k[:(n-1)*ldk+d]
+	d32 := d &^ 31
+	if f16simd && d32 > 0 {
+		dotsAcc4AVX2(&q[0], &k[0], ldk, d32, n, &out[0])
+	} else {
+		for j := range out {
+			out[j] = dotAcc4Go(q[:d32], k[j*ldk:j*ldk+d32])
+		}
+	}
+	for j := range out {
+		row := k[j*ldk : j*ldk+d]
+		s := out[j]
+		for p := d32; p < d; p++ {
+			s += q[p] * row[p]
+		}
+		out[j] = s
+	}
+}
+
+// dotAcc4Go is the acc4 order in Go (len(q) a multiple of 32): element
+// p+8u+l of each 32-element chunk goes to lane l of accumulator u; then
+// (a0+a1)+(a2+a3) lane by lane, lanes l and l+4 added, and
+// (s0+s1)+(s2+s3). The assembly fuses each multiply-add, Go does not, so
+// the two agree to rounding; each path is used for every row count.
+func dotAcc4Go(q, w []float32) float32 {
+	var acc [4][8]float32
+	w = w[:len(q)]
+	for p := 0; p+32 <= len(q); p += 32 {
+		for u := range 4 {
+			qs, ws := q[p+8*u:p+8*u+8], w[p+8*u:p+8*u+8]
+			for l := range 8 {
+				acc[u][l] += qs[l] * ws[l]
+			}
+		}
+	}
+	var v [8]float32
+	for l := range v {
+		v[l] = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l])
+	}
+	s0, s1, s2, s3 := v[0]+v[4], v[1]+v[5], v[2]+v[6], v[3]+v[7]
+	return (s0 + s1) + (s2 + s3)
+}
