@@ -70,11 +70,14 @@ compose-smoke: images
 BENCH_MODELS  ?= $(BIN)/bench-models
 BENCH_THREADS ?= 2
 BENCH_TIME    ?= 5x
+BENCH_TOKENS  ?= 256x
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./xdna/ ./pipeline/
 	scripts/bench-vs-whispercpp.sh models $(BENCH_MODELS)
 	cd whisper && XDNA_BENCH_MODELS=$(BENCH_MODELS) GOMAXPROCS=$(BENCH_THREADS) \
-		$(GO) test -run '^$$' -bench 'BenchmarkFile(Encoder|DecoderToken)' -benchtime $(BENCH_TIME) .
+		$(GO) test -run '^$$' -bench 'BenchmarkFileEncoder' -benchtime $(BENCH_TIME) .
+	cd whisper && XDNA_BENCH_MODELS=$(BENCH_MODELS) GOMAXPROCS=$(BENCH_THREADS) \
+		$(GO) test -run '^$$' -bench 'BenchmarkFileDecoderToken' -benchtime $(BENCH_TOKENS) .
 
 # audio-fixtures: regenerate every committed audio test file and its ffmpeg
 # reference decode from one source (needs Debian's sox, espeak-ng, flac, lame,
