@@ -74,7 +74,7 @@ func TestAccuracyPerType(t *testing.T) {
 
 			mel := jfkMel(t, stored)
 			encS, encT := encodeWindow(t, stored, mel), encodeWindow(t, twin, mel)
-			cos, dmax := compare(encS, encT)
+			cos, dmax := cosine(encS, encT)
 			t.Logf("encoder output vs float32: cosine %.7f, max|Δ| %.2e", cos, dmax)
 			if cos < 0.999 {
 				t.Errorf("encoder output: cosine %.7f vs float32, want ≥ 0.999", cos)
@@ -100,8 +100,8 @@ func TestAccuracyPerType(t *testing.T) {
 				for i := range ref {
 					ref[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*(step*nv+i):]))
 				}
-				cosT, dT := compare(gs, gt)
-				cosW, dW := compare(gs, ref)
+				cosT, dT := cosine(gs, gt)
+				cosW, dW := cosine(gs, ref)
 				t.Logf("step %d: logits vs float32 cosine %.7f (max|Δ| %.2e); vs whisper.cpp cosine %.7f (max|Δ| %.2e)", step, cosT, dT, cosW, dW)
 				if cosT < 0.999 || cosW < 0.999 {
 					t.Errorf("step %d: cosine %.7f vs float32, %.7f vs whisper.cpp; want ≥ 0.999", step, cosT, cosW)
@@ -170,20 +170,6 @@ func encodeWindow(t *testing.T, m *whisper.Model, mel []float32) []float32 {
 		t.Fatal(err)
 	}
 	return out
-}
-
-// compare returns the cosine similarity of a and b and their largest
-// absolute difference.
-func compare(a, b []float32) (cos, maxDiff float64) {
-	var dot, na, nb float64
-	for i := range a {
-		x, y := float64(a[i]), float64(b[i])
-		dot += x * y
-		na += x * x
-		nb += y * y
-		maxDiff = max(maxDiff, math.Abs(x-y))
-	}
-	return dot / math.Sqrt(na*nb), maxDiff
 }
 
 func argmax(v []float32) int {

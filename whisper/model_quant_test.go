@@ -47,7 +47,7 @@ func TestQuantWeightsStayQuantized(t *testing.T) {
 			ctx := context.Background()
 			mel := randomMel(twin)
 			encQ, encT := encodeWindow(t, mq, mel), encodeWindow(t, twin, mel)
-			cos, dmax := compare(encQ, encT)
+			cos, dmax := cosine(encQ, encT)
 			t.Logf("encoder: cosine %.7f, max|Δ| %.2e", cos, dmax)
 			if cos < c.minCos {
 				t.Errorf("encoder output: cosine %.7f vs float32, want ≥ %g", cos, c.minCos)
@@ -61,7 +61,7 @@ func TestQuantWeightsStayQuantized(t *testing.T) {
 			}
 			check := func(what string, lq, lt []float32) {
 				t.Helper()
-				cos, dmax := compare(lq, lt)
+				cos, dmax := cosine(lq, lt)
 				t.Logf("%s: cosine %.7f, max|Δ| %.2e", what, cos, dmax)
 				if cos < c.minCos {
 					t.Errorf("%s: logits cosine %.7f vs float32, want ≥ %g", what, cos, c.minCos)
