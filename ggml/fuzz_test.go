@@ -69,14 +69,19 @@ func seedName(name string) string {
 // seed corpus in testdata/fuzz/FuzzRead runs with every `go test`; `make
 // fuzz` runs a campaign. The reader must not panic, must fail only with its
 // sentinel errors, must agree with itself whether or not it knows the input's
-// size (a file or a pipe), and what it accepts must write back to the same
-// bytes.
+// size (a file or a pipe), the parse of a mapped file (Open) must accept and
+// refuse exactly what it does with the same message, and what they accept
+// must write back to the same bytes.
 func FuzzRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := ggml.Read(bytes.NewReader(data))
 		piped, perr := ggml.Read(onlyReader{bytes.NewReader(data)})
 		if (err == nil) != (perr == nil) {
 			t.Fatalf("sized read: %v; piped read: %v", err, perr)
+		}
+		mapped, merr := ggml.ParseMapped(data)
+		if (err == nil) != (merr == nil) || err != nil && err.Error() != merr.Error() {
+			t.Fatalf("sized read: %v; mapped parse: %v", err, merr)
 		}
 		if err != nil {
 			for _, e := range []error{err, perr} {
@@ -97,6 +102,10 @@ func FuzzRead(f *testing.F) {
 		var pout bytes.Buffer
 		if err := ggml.Write(&pout, piped); err != nil || !bytes.Equal(pout.Bytes(), data) {
 			t.Fatalf("piped read differs from the input (write: %v)", err)
+		}
+		var mout bytes.Buffer
+		if err := ggml.Write(&mout, mapped); err != nil || !bytes.Equal(mout.Bytes(), data) {
+			t.Fatalf("mapped parse differs from the input (write: %v)", err)
 		}
 	})
 }
