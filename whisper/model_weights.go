@@ -12,9 +12,10 @@ import (
 // Q8_0) tensor is viewed in place, not copied or widened (the kernels read
 // its half-precision values or ggml blocks directly, at any byte
 // alignment); an F32 tensor is converted to float32 as get does.
-func (l *loader) matrix(name string, shape ...int) kernel.Weights {
+func (l *loader) matrix(name string, cols, rows int) kernel.Weights {
+	shape := []int{cols, rows}
 	t, ok := l.f.Tensor(name)
-	if !ok || t.Type == ggml.F32 || len(shape) != 2 {
+	if !ok || t.Type == ggml.F32 {
 		return kernel.F32Weights(l.get(name, shape...))
 	}
 	l.used[name] = true
@@ -22,12 +23,9 @@ func (l *loader) matrix(name string, shape ...int) kernel.Weights {
 		l.errs = append(l.errs, fmt.Errorf("%w: tensor %s has shape %v, want %v", ErrModel, name, t.Shape, shape))
 		return kernel.Weights{}
 	}
-	cols, rows := shape[0], shape[1]
-	if t.Type.Quantized() && cols%t.Type.BlockSize() != 0 {
-		l.errs = append(l.errs, fmt.Errorf("%w: tensor %s: %v rows of %d elements are not whole blocks", ErrModel, name, t.Type, cols))
-		return kernel.Weights{}
-	}
-	w, err := kernel.StoredWeights(t.Type, t.Data, rows, cols)
+	// Whole blocks per row: ggml.Read refuses other files, and
+	// StoredWeights checks it with the byte length.
+	w, err := kernel.StoredWeights(t.Type, t.Data, shape[1], shape[0])
 	if err != nil {
 		l.errs = append(l.errs, fmt.Errorf("%w: tensor %s: %w", ErrModel, name, err))
 		return kernel.Weights{}
