@@ -1,7 +1,6 @@
 package whisper_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,53 +55,13 @@ func eachFile(b *testing.B, fn func(b *testing.B, m *whisper.Model)) {
 
 // One 30 s window through the encoder of each file's model (whisper.cpp:
 // whisper-bench -m FILE -t 2 -w 0, "encode time").
-func BenchmarkFileEncoder(b *testing.B) {
-	eachFile(b, func(b *testing.B, m *whisper.Model) {
-		mel := randomMel(m)
-		out := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
-		enc := m.NewEncoder()
-		ctx := context.Background()
-		if err := enc.Encode(ctx, mel, out); err != nil { // warm the workspace pool
-			b.Fatal(err)
-		}
-		b.ResetTimer()
-		for b.Loop() {
-			if err := enc.Encode(ctx, mel, out); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/window")
-	})
-}
+func BenchmarkFileEncoder(b *testing.B) { eachFile(b, benchEncoderOf) }
 
 // One single-sequence decoder step of each file's model, the positions
 // cycling through 2–255 as whisper-bench's 256 one-token decodes go through
 // n_past 0–255 (whisper-bench -m FILE -t 2, "decode time … per run").
 func BenchmarkFileDecoderToken(b *testing.B) {
-	eachFile(b, func(b *testing.B, m *whisper.Model) {
-		enc := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
-		if err := m.NewEncoder().Encode(context.Background(), randomMel(m), enc); err != nil {
-			b.Fatal(err)
-		}
-		dec := m.NewDecoder()
-		if err := dec.SetAudio(context.Background(), enc); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := dec.Forward([]int{m.Tok.SOT(), m.Tok.NoTimestamps()}); err != nil {
-			b.Fatal(err)
-		}
-		prompt := dec.Len()
-		b.ResetTimer()
-		for b.Loop() {
-			if dec.Len() >= 256 {
-				dec.Truncate(prompt)
-			}
-			if _, err := dec.Forward([]int{220}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/token")
-	})
+	eachFile(b, func(b *testing.B, m *whisper.Model) { benchTokens(b, primed(b, m), 256) })
 }
 
 // Load of each file (warm page cache): parse and map the file, check and

@@ -11,6 +11,12 @@ import (
 
 func benchEncoder(b *testing.B, d whispertest.Dims, typ ggml.Type) {
 	m, _ := randomModel(b, d, typ)
+	benchEncoderOf(b, m)
+}
+
+// benchEncoderOf times one window through m's encoder (the workspace pool
+// warmed first; b.Loop starts the timer).
+func benchEncoderOf(b *testing.B, m *whisper.Model) {
 	mel := randomMel(m)
 	out := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
 	enc := m.NewEncoder()
@@ -18,7 +24,6 @@ func benchEncoder(b *testing.B, d whispertest.Dims, typ ggml.Type) {
 	if err := enc.Encode(ctx, mel, out); err != nil { // warm the workspace pool
 		b.Fatal(err)
 	}
-	b.ResetTimer()
 	for b.Loop() {
 		if err := enc.Encode(ctx, mel, out); err != nil {
 			b.Fatal(err)
@@ -54,6 +59,13 @@ func primedDecoder(b *testing.B, d whispertest.Dims) (*whisper.Model, *whisper.D
 func primedDecoderOf(b *testing.B, d whispertest.Dims, typ ggml.Type) (*whisper.Model, *whisper.Decoder) {
 	b.Helper()
 	m, _ := randomModel(b, d, typ)
+	return m, primed(b, m)
+}
+
+// primed returns a decoder of m over one encoded random window that has
+// taken the prompt <|sot|><|notimestamps|>.
+func primed(b *testing.B, m *whisper.Model) *whisper.Decoder {
+	b.Helper()
 	enc := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
 	if err := m.NewEncoder().Encode(context.Background(), randomMel(m), enc); err != nil {
 		b.Fatal(err)
@@ -65,19 +77,23 @@ func primedDecoderOf(b *testing.B, d whispertest.Dims, typ ggml.Type) (*whisper.
 	if _, err := dec.Forward([]int{m.Tok.SOT(), m.Tok.NoTimestamps()}); err != nil {
 		b.Fatal(err)
 	}
-	return m, dec
+	return dec
 }
 
 func benchDecoderToken(b *testing.B, d whispertest.Dims, typ ggml.Type) {
 	_, dec := primedDecoderOf(b, d, typ)
+	benchTokens(b, dec, 64)
+}
+
+// benchTokens times single-token steps of dec, its cache cut back to the
+// prompt whenever it holds maxLen tokens.
+func benchTokens(b *testing.B, dec *whisper.Decoder, maxLen int) {
 	prompt := dec.Len()
-	b.ResetTimer()
-	tok := 220
-	for i := 0; b.Loop(); i++ {
-		if dec.Len() >= 64 {
+	for b.Loop() {
+		if dec.Len() >= maxLen {
 			dec.Truncate(prompt)
 		}
-		if _, err := dec.Forward([]int{tok}); err != nil {
+		if _, err := dec.Forward([]int{220}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -81,7 +81,6 @@ func benchJobs(b *testing.B, m *Model, jobs, beams int, batched bool) {
 		return nil
 	}
 	errs := make([]error, jobs)
-	b.ResetTimer()
 	for b.Loop() {
 		var wg sync.WaitGroup
 		for i, dec := range decs {
