@@ -218,8 +218,13 @@ func (w *Worker) openModel(extra []pipeline.Option) error {
 	}
 	if device == xdna.DriverCPU {
 		// What model.Transcriber builds, with the encoder watched.
-		ec, _ := kernel.ParseCompute(w.cfg.EncoderCompute) // validated by LoadConfig
-		w.dev = xdna.Watch(model.NewEncoder(whisper.WithCompute(ec)))
+		ec, err := kernel.ParseCompute(w.cfg.EncoderCompute)
+		if err != nil {
+			return fmt.Errorf("ENCODER_COMPUTE: %w", err)
+		}
+		enc := model.NewEncoder(whisper.WithCompute(ec))
+		w.log.Info("cpu encoder", "compute", enc.Compute().String(), "kernel", enc.Compute().Kernel())
+		w.dev = xdna.Watch(enc)
 		opts = append([]pipeline.Option{pipeline.WithTextDecoder(model.NewTextDecoder(w.cfg.DecodingOptions()))}, opts...)
 	}
 	if w.cfg.VADModel != "" {
