@@ -315,24 +315,15 @@ func testMatMulWrappers(t *testing.T) {
 }
 
 func TestGemmPanics(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	a := make([]float32, 12)
-	mustPanic("MatMulT short dst", func() { MatMulT(make([]float32, 5), a, a, 2, 3, 4) })
-	mustPanic("MatMulT short b", func() { MatMulT(make([]float32, 6), a, a[:11], 2, 3, 4) })
-	mustPanic("MatMulTBias bias", func() { MatMulTBias(make([]float32, 6), a, a, a[:2], 2, 3, 4) })
-	mustPanic("MatMul short a", func() { MatMul(make([]float32, 6), a[:7], a, 2, 3, 4) })
-	mustPanic("MatMulTBiasAdd bias", func() { MatMulTBiasAdd(make([]float32, 6), a, a, a[:2], 2, 3, 4) })
-	mustPanic("Gemm lda", func() { Gemm(true, 2, 3, 4, a, 3, a, 4, make([]float32, 6), 3, 1, 0) })
-	mustPanic("Gemm ldc", func() { Gemm(true, 2, 3, 4, a, 4, a, 4, make([]float32, 6), 2, 1, 0) })
-	mustPanic("Gemm short c", func() { Gemm(false, 2, 3, 4, a, 4, a, 3, make([]float32, 5), 3, 1, 0) })
+	mustPanic(t, "MatMulT short dst", "", func() { MatMulT(make([]float32, 5), a, a, 2, 3, 4) })
+	mustPanic(t, "MatMulT short b", "", func() { MatMulT(make([]float32, 6), a, a[:11], 2, 3, 4) })
+	mustPanic(t, "MatMulTBias bias", "", func() { MatMulTBias(make([]float32, 6), a, a, a[:2], 2, 3, 4) })
+	mustPanic(t, "MatMul short a", "", func() { MatMul(make([]float32, 6), a[:7], a, 2, 3, 4) })
+	mustPanic(t, "MatMulTBiasAdd bias", "", func() { MatMulTBiasAdd(make([]float32, 6), a, a, a[:2], 2, 3, 4) })
+	mustPanic(t, "Gemm lda", "", func() { Gemm(true, 2, 3, 4, a, 3, a, 4, make([]float32, 6), 3, 1, 0) })
+	mustPanic(t, "Gemm ldc", "", func() { Gemm(true, 2, 3, 4, a, 4, a, 4, make([]float32, 6), 2, 1, 0) })
+	mustPanic(t, "Gemm short c", "", func() { Gemm(false, 2, 3, 4, a, 4, a, 3, make([]float32, 5), 3, 1, 0) })
 }
 
 // TestGemmEachKernel runs the packed GEMM with every micro-kernel this CPU

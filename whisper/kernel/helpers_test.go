@@ -1,8 +1,10 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -66,4 +68,20 @@ func gemmPaths(t *testing.T, f func(t *testing.T)) {
 			f(t)
 		})
 	})
+}
+
+// mustPanic checks that f panics, with a message containing want (any
+// message when want is "").
+func mustPanic(t *testing.T, name, want string, f func()) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		r := recover()
+		if r == nil {
+			t.Errorf("%s: no panic", name)
+		} else if msg := fmt.Sprint(r); !strings.Contains(msg, want) {
+			t.Errorf("%s: panic %q, want one about %q", name, msg, want)
+		}
+	}()
+	f()
 }

@@ -234,7 +234,7 @@ func TestLinearTQuant(t *testing.T) {
 
 func testLinearTQuant(t *testing.T, typ ggml.Type, vnni bool) {
 	gemmPaths(t, func(t *testing.T) {
-		if quantSimd {
+		if f16simd {
 			quantVNNI = vnni
 		}
 		for i, s := range quantShapes {
@@ -380,9 +380,10 @@ func TestQuantWeightsRows(t *testing.T) {
 				t.Fatalf("%v: Slice then Widen element %d", typ, i)
 			}
 		}
-		mustPanicQ(t, "unaligned slice", func() { w.Slice(1, cols) })
-		mustPanicQ(t, "k not whole blocks", func() {
-			LinearT(make([]float32, 15), make([]float32, 3*48), w.Slice(0, 240), nil, 3, 5, 48)
+		mustPanic(t, "unaligned slice", "whole blocks", func() { w.Slice(1, cols) })
+		// 96 elements as 2 rows of k = 48: each row ends inside a block.
+		mustPanic(t, "k not whole blocks", "multiple of 32", func() {
+			LinearT(make([]float32, 2), make([]float32, 48), w.Slice(0, 96), nil, 1, 2, 48)
 		})
 	}
 	if _, err := StoredWeights(ggml.Q8_0, make([]byte, 33), 1, 32); err == nil {
@@ -394,16 +395,6 @@ func TestQuantWeightsRows(t *testing.T) {
 	if _, err := StoredWeights(ggml.F32, make([]byte, 4), 1, 1); err == nil {
 		t.Error("F32 accepted")
 	}
-}
-
-func mustPanicQ(t *testing.T, name string, f func()) {
-	t.Helper()
-	defer func() {
-		if recover() == nil {
-			t.Errorf("%s: no panic", name)
-		}
-	}()
-	f()
 }
 
 // TestF16StoredOddAddress checks F16 weights read in place from an odd

@@ -182,17 +182,8 @@ func TestF16AsmMatchesGo(t *testing.T) {
 }
 
 func TestLinearTPanics(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	w := F16Weights(make([]uint16, 6))
-	mustPanic("short w", func() { LinearT(make([]float32, 4), make([]float32, 8), w, nil, 2, 2, 4) })
-	mustPanic("short dst", func() { LinearT(make([]float32, 3), make([]float32, 6), w, nil, 2, 2, 2) })
-	mustPanic("bias", func() { LinearT(make([]float32, 6), make([]float32, 4), w, make([]float32, 2), 2, 3, 2) })
+	mustPanic(t, "short w", "", func() { LinearT(make([]float32, 4), make([]float32, 8), w, nil, 2, 2, 4) })
+	mustPanic(t, "short dst", "", func() { LinearT(make([]float32, 3), make([]float32, 6), w, nil, 2, 2, 2) })
+	mustPanic(t, "bias", "", func() { LinearT(make([]float32, 6), make([]float32, 4), w, make([]float32, 2), 2, 3, 2) })
 }
