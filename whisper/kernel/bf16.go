@@ -111,7 +111,9 @@ type bf16Kernel struct {
 
 // bf16 tile and blocking: kcBF16 is the depth of a k block in pairs (k =
 // 512; the 32-column B micro-panel is then 32 KiB; 128 and 192 pairs
-// measured 2-7 % slower on Zen 4), mcBF16 the rows of A packed per block
+// measured 2-7 % slower on Zen 4 with
+// `go test -run '^$' -bench EncoderGEMM/bf16 ./whisper/kernel/` and kcBF16
+// edited), mcBF16 the rows of A packed per block
 // (kept in L2).
 const (
 	bfMR = 8

@@ -56,15 +56,15 @@ func selectKernels(allowAsm bool) {
 	bf16Kern = bf16Kernel{}
 	simd = false
 	f16simd = false
-	selectQuant(allowAsm && haveAVX2FMA && haveF16C)
 	if allowAsm && haveAVX2FMA {
 		gemmKern = avx2Kernel
 		simd = true
 		f16simd = haveF16C
 	}
+	quantVNNI = f16simd && haveVNNI
 	if allowAsm && haveAVX512 {
 		// 8×32 zmm tile: 1-8 % faster than 6×16 on Zen 4's encoder
-		// GEMMs (docs/whisper.md "Speed").
+		// GEMMs (docs/performance.md, BenchmarkEncoderGEMM).
 		gemmKern = avx512Kernel
 	}
 	if allowAsm && haveAVX512BF16 {

@@ -5,13 +5,13 @@ import "encoding/binary"
 // The row products of F16 weight matrices in the decoder (one to a few
 // rows of activations against n rows of weights) read each weight row
 // whole, front to back, into four independent accumulators. On Zen 4 that
-// streams an F16 matrix at ≈ 17.8 GB/s on one core, where the dots order
-// (eight weight rows interleaved, one accumulator each) reaches 7.9 GB/s:
-// the 51,864 × 384 logits product of tiny takes 2.4 ms instead of 5.1 ms
-// (C probe, one thread). One row of activations reads the halves in place
-// (dotsHalf); several rows widen a block of weight rows once and use the
-// same order on float32 (dotsWide), so a row's result does not depend on
-// how many rows are computed together.
+// streams an F16 matrix at ≈ 17.6–18.8 GB/s on one core, where the dots
+// order (eight weight rows interleaved, one accumulator each) reaches
+// 7.6 GB/s: the 51,864 × 384 logits product of tiny takes 2.1–2.3 ms
+// instead of 5.2 ms (testdata/f16stream.c, one thread; the command is in
+// it). Every row of activations reads the halves in place (dotsHalf), so a
+// row's result does not depend on how many rows are computed together;
+// dotsWide is the same order on float32 rows, dotsHalf's fallback.
 
 // dotsHalf sets out[j] = q · (row j of k) for j < len(out), k holding
 // little-endian halves with rows ldk elements apart, in the acc4 order.

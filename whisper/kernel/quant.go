@@ -32,16 +32,10 @@ func quantKnown(t ggml.Type) bool {
 	return false
 }
 
-// quantSimd reports whether the AVX2 integer block-dot routines are in use;
-// quantVNNI whether they use AVX512-VNNI's VPDPBUSD (on 256-bit vectors).
-var quantSimd, quantVNNI bool
-
-// selectQuant installs the quantized-weight kernels: assembly when simd is
-// allowed (AVX2/FMA present), VNNI where the CPU has it.
-func selectQuant(simd bool) {
-	quantSimd = simd
-	quantVNNI = simd && haveVNNI
-}
+// quantVNNI reports whether the integer block-dot routines (in use with
+// the other F16 assembly, f16simd: AVX2, FMA, F16C) use AVX512-VNNI's
+// VPDPBUSD on 256-bit vectors. Set by selectKernels.
+var quantVNNI bool
 
 // decodeRange dequantizes elements [off, off+len(dst)) of the blocks in raw
 // (type t) into dst, exactly as ggml.Type.Decode.
@@ -167,7 +161,7 @@ func gemmQuant(m, n, k int, a []float32, w Weights, c []float32, accum bool, bia
 	// several-activations routine (each weight block unpacked once for
 	// them), the rows left over one at a time.
 	na, groups := 1, 0
-	if quantSimd && m > 1 {
+	if f16simd && m > 1 {
 		na = groupActs(w.typ)
 		groups = m / na
 		acts.interleave(na, groups)
@@ -253,7 +247,7 @@ func quantDots(t ggml.Type, out []float32, w []byte, rb int, qs []int8, d, s []f
 	if len(out) == 0 {
 		return
 	}
-	if quantSimd {
+	if f16simd {
 		quantDotsAsm(t, out, w, rb, qs, d, s)
 		return
 	}

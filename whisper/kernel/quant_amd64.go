@@ -2,6 +2,8 @@
 
 package kernel
 
+//go:generate python3 quant_gen.py
+
 import (
 	"golang.org/x/sys/cpu"
 

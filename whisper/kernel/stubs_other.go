@@ -28,11 +28,3 @@ func transpose8AVX2(dst *float32, ldd int, src *float32, lds, nb int) { panic("u
 func fmaPeakY(n int)                                                  { panic("unreachable") }
 func fmaPeakZ(n int)                                                  { panic("unreachable") }
 func dpbf16Peak(n int)                                                { panic("unreachable") }
-func bf16Kern8x32(kp int, a, b *uint32, c *float32, ldc, flags int, bias *float32) {
-	panic("unreachable")
-}
-func bf16Pack8(dst *uint32, stride int, src *float32, ld, n16 int)      { panic("unreachable") }
-func sgemm8x32(kc int, a, b, c *float32, ldc, flags int, bias *float32) { panic("unreachable") }
-func sgemm8x32d(kc int, a *float32, lda int, b, c *float32, ldc, flags int, bias *float32, alpha float32) {
-	panic("unreachable")
-}

@@ -68,9 +68,6 @@ func StoredWeights(t ggml.Type, data []byte, rows, cols int) (Weights, error) {
 // Type is the stored element type: ggml.F32, ggml.F16 or a quantized type.
 func (w Weights) Type() ggml.Type { return w.typ }
 
-// IsF16 reports whether the weights are stored in half precision.
-func (w Weights) IsF16() bool { return w.typ == ggml.F16 }
-
 // Len is the number of elements.
 func (w Weights) Len() int {
 	if w.typ != ggml.F32 {
@@ -232,7 +229,9 @@ func (f *f16B) packPanel(dst []float32, k0, kq, c0, w, nr int) {
 // reads each block of 16 rows of B in place, converted in registers
 // (dotsHalf); the block stays in L1 for the next row of A. Converting again
 // per row measured faster on Zen 4 than widening the block once into
-// scratch (m = 5 tiny logits: 3.0–3.9 ms against 4.6–5.7 ms).
+// scratch (m = 5 tiny logits, 2 threads: 3.0–3.9 ms against 4.6–5.7 ms,
+// `go test -run '^$' -bench 'LinearTStored/F16/m=5$' ./whisper/kernel/`
+// with each variant).
 func gemmDotsF16(m, n, k int, a []float32, b []byte, c []float32, accum bool, bias []float32, nw int) {
 	chunks, bound := dotChunks(n, nw)
 	parallelFor(chunks, nw, func(t int) {
