@@ -24,6 +24,11 @@ func parallelFor(n, nw int, fn func(i int)) {
 	if theTeam.tryFor(n, nw, fn) {
 		return
 	}
+	spawnFor(n, nw, fn)
+}
+
+// spawnFor is parallelFor on nw-1 goroutines started for the loop.
+func spawnFor(n, nw int, fn func(i int)) {
 	var next atomic.Int64
 	work := func() {
 		for {
@@ -47,11 +52,11 @@ func parallelFor(n, nw int, fn func(i int)) {
 }
 
 // minWorkPerWorker is the estimated single-thread time (ns) of work that
-// justifies one more goroutine. Starting a goroutine and waking an idle P
-// costs ≈ 10 µs on this 2-vCPU VM (a 110 µs loop split in two took 67 µs),
-// an earlier VM measured ≈ 100 µs; handing a loop to a spinning team
-// helper (team.go) costs well under a microsecond, so 10 µs of work is
-// worth splitting. Tests set it to 0 to exercise the parallel paths on
+// justifies one more goroutine. Starting goroutines for a split loses to
+// running it serially below ≈ 20 µs of work on this 2-vCPU VM (an earlier
+// VM measured ≈ 100 µs); handing it to the spinning team (team.go) wins
+// from a few µs (`go test -run '^$' -bench ParallelFor ./whisper/kernel/`),
+// so 10 µs of work is split. Tests set it to 0 to exercise the parallel paths on
 // small inputs.
 var minWorkPerWorker = 10e3
 
