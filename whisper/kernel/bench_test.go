@@ -222,8 +222,8 @@ var encoderShapes = [][3]int{
 }
 
 // BenchmarkEncoderGEMM measures the encoder's GEMMs (C = A·Wᵀ + bias, as
-// kernel.LinearT runs them) with each FP32 micro-kernel (avx2 6×16,
-// avx512 8×32) and in bf16 compute, on 1 and 2 threads; "%peak" is
+// kernel.LinearT runs them) with the FP32 micro-kernel (avx2 6×16) and in
+// bf16 compute, on 1 and 2 threads; "%peak" is
 // relative to threads × one core's FP32 peak measured by the FMA probe in
 // the same process (see BenchmarkPeakFMA), also for bf16.
 //
@@ -236,7 +236,6 @@ func BenchmarkEncoderGEMM(b *testing.B) {
 		kern microKernel
 	}{
 		{"f32-avx2", haveAVX2FMA, F32, avx2Kernel},
-		{"f32-avx512", haveAVX512, F32, avx512Kernel},
 		{"bf16", BF16.Supported(), BF16, microKernel{}},
 	}
 	for _, v := range variants {

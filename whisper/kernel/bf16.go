@@ -56,7 +56,7 @@ func (c Compute) Supported() bool {
 }
 
 // Kernel returns the name of the micro-kernel the mode runs on, e.g.
-// "avx512-8x32" or "avx512bf16-8x32"; BF16 on a CPU without
+// "avx2-fma-6x16" or "avx512bf16-8x32"; BF16 on a CPU without
 // AVX512_BF16 runs the pure-Go twin ("go-bf16-8x32", correct but slow).
 func (c Compute) Kernel() string {
 	if c == BF16 {

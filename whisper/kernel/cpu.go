@@ -29,7 +29,7 @@ type microKernel struct {
 // Maximum tile dimensions over all kernels (size of the edge scratch tile).
 const (
 	maxMR = 8
-	maxNR = 32
+	maxNR = 16
 )
 
 var (
@@ -62,18 +62,13 @@ func selectKernels(allowAsm bool) {
 		f16simd = haveF16C
 	}
 	quantVNNI = f16simd && haveVNNI
-	if allowAsm && haveAVX512 {
-		// 8×32 zmm tile: 1-8 % faster than 6×16 on Zen 4's encoder
-		// GEMMs (docs/performance.md, BenchmarkEncoderGEMM).
-		gemmKern = avx512Kernel
-	}
 	if allowAsm && haveAVX512BF16 {
 		bf16Kern = bf16AsmKern
 	}
 }
 
 // KernelName returns a short description of the GEMM micro-kernel selected
-// for this CPU, e.g. "avx512-8x32", "avx2-fma-6x16" or "go-4x4".
+// for this CPU, e.g. "avx2-fma-6x16" or "go-4x4".
 func KernelName() string { return gemmKern.name }
 
 // SetThreads sets the maximum number of goroutines a single kernel call

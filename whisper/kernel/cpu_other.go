@@ -12,5 +12,3 @@ const (
 )
 
 var bf16AsmKern bf16Kernel
-
-var avx512Kernel = genericKernel

@@ -16,11 +16,10 @@
 // place from its rows (only edge panels are packed). Products with few rows
 // (decoder steps) skip packing and use dot-product or weighted-row-sum
 // kernels. Elsewhere — or with the purego build tag — a pure-Go 4×4 kernel
-// and scalar loops are used; KernelName reports the choice. Where the CPU has
-// AVX-512 (F, VL, BW, DQ) an 8×32 zmm tile replaces the 6×16 one: no more
-// FLOPs per cycle on Zen 4 (512-bit operations run as two halves) but fewer
-// instructions, 1–8 % faster on the encoder's GEMMs
-// (`go test -run '^$' -bench EncoderGEMM ./whisper/kernel/`).
+// and scalar loops are used; KernelName reports the choice. AVX-512 is not
+// used for FP32: on Zen 4 it executes as two 256-bit halves, and an 8×32
+// zmm tile, tried, made the whole encoder no faster (docs/performance.md).
+// The bf16 compute mode uses AVX512_BF16 (bf16.go).
 //
 // Accuracy: products accumulate in float32 (FMA), with error within the
 // classic γ_k·Σ|a||b| bound; exp is Cephes' expf (≈1 ulp); GELU is the exact

@@ -439,10 +439,6 @@ func packPanels(dst, src []float32, ld, r0, rows, p0, kc, w int, alpha float32) 
 			pack16(d, src, base, ld, kc)
 			continue
 		}
-		if h == w && w == 32 && alpha == 1 {
-			pack32(d, src, base, ld, kc)
-			continue
-		}
 		for r := 0; r < h; r++ {
 			s := src[base+r*ld : base+r*ld+kc]
 			for p, v := range s {
@@ -500,26 +496,6 @@ func pack16(d, src []float32, base, ld, kc int) {
 			e[1] = s1[p]
 			e[2] = s2[p]
 			e[3] = s3[p]
-		}
-	}
-}
-
-// pack32 is pack16 for 32-row panels (the AVX-512 kernel's B panels):
-// four 8-row strips transposed in 8×8 blocks.
-func pack32(d, src []float32, base, ld, kc int) {
-	_ = src[base+31*ld+kc-1]
-	_ = d[32*kc-1]
-	p0 := 0
-	if simd && kc >= 8 {
-		p0 = kc &^ 7
-		for g := 0; g < 32; g += 8 {
-			transpose8AVX2(&d[g], 32, &src[base+g*ld], ld, p0/8)
-		}
-	}
-	for r := 0; r < 32; r++ {
-		s := src[base+r*ld : base+r*ld+kc]
-		for p := p0; p < kc; p++ {
-			d[p*32+r] = s[p]
 		}
 	}
 }
