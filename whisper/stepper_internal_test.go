@@ -79,9 +79,10 @@ var wideDims = whispertest.Dims{NVocab: 51864, NAudioCtx: 1500, NAudioState: 192
 
 // One step over the rows of several jobs gives every row the bits it gets
 // stepped alone: the logits and the keys and values cached. 1 + 5 + 16 + 3
-// rows cross the 16 rows above which LinearT would pack a GEMM.
+// rows cross the 16 rows above which LinearT would pack a GEMM; the
+// quantized types take LinearT's few-row path 16 rows at a time.
 func TestStepRowsMatchAlone(t *testing.T) {
-	for _, typ := range []ggml.Type{ggml.F32, ggml.F16} {
+	for _, typ := range []ggml.Type{ggml.F32, ggml.F16, ggml.Q8_0, ggml.Q5_1, ggml.Q4_0} {
 		t.Run(typ.String(), func(t *testing.T) {
 			m := typedModel(t, wideDims, typ, 3)
 			sizes := []int{0, 5, 16, 3} // 0: a single sequence (Forward)
@@ -322,9 +323,9 @@ func TestStepperCancelDoesNotStall(t *testing.T) {
 	}
 }
 
-// A request whose context ends while it waits leaves the queue at once,
-// even with the lead handed to it; the step it was waiting for goes on
-// for the others.
+// A request whose context ends while it waits leaves the queue at once;
+// the step it was waiting for goes on for the others (with the lead handed
+// to it: TestStepperLeadHandedToCancelled).
 func TestStepperAbandon(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	m := typedModel(t, stepDims, ggml.F32, 5)
@@ -380,5 +381,78 @@ func waitFor(t *testing.T, cond func() bool) {
 		if time.Since(start) > 10*time.Second {
 			t.Fatal("timed out")
 		}
+	}
+}
+
+// singleRow sets dec's request to one row stepping token 220.
+func singleRow(dec *Decoder) *stepReq {
+	dec.req.g = stepGroup{dec: dec, logits: dec.logits,
+		rows: []stepRow{{tok: 220, pos: dec.n, selfK: dec.selfK, selfV: dec.selfV}}}
+	dec.req.wake = make(chan struct{}, 1)
+	return &dec.req
+}
+
+// A request handed the lead whose context has ended passes the lead on to
+// the next request, which then steps: the lead is never lost.
+func TestStepperLeadHandedToCancelled(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	m := typedModel(t, stepDims, ggml.F32, 5)
+	st := newStepper(m)
+	b, _ := forked(t, m, 1, 2, 0)
+	c, _ := forked(t, m, 2, 2, 0)
+	rb, rc := singleRow(b), singleRow(c)
+	st.mu.Lock()
+	st.active = 1 // c's session; b's has given up
+	st.leading = true
+	rb.state, rc.state = reqPending, reqPending
+	st.pending = append(st.pending, rb, rc)
+	st.handOffLocked() // a leader finishing its step hands the lead to b
+	st.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := st.abandon(ctx, rb); !errors.Is(err, context.Canceled) {
+		t.Fatalf("abandon: %v", err)
+	}
+	st.mu.Lock()
+	if rc.state != reqLead || !st.leading || len(st.pending) != 1 {
+		t.Fatalf("after b gave up: c in state %d, leading %v, %d pending", rc.state, st.leading, len(st.pending))
+	}
+	st.mu.Unlock()
+	<-rc.wake // what c's waiting session receives, then it leads
+	st.lead(rc)
+	if rc.state != reqDone || rc.err != nil || st.leading || len(st.pending) != 0 || st.steps != 1 {
+		t.Fatalf("c: state %d, err %v; leading %v, %d pending, %d steps", rc.state, rc.err, st.leading, len(st.pending), st.steps)
+	}
+}
+
+// A step that panics fails every request in it with errStepPanicked, the
+// leader's panic goes on up its own stack, and the stepper is free again.
+func TestStepperPanickingStep(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	m := typedModel(t, stepDims, ggml.F32, 5)
+	st := newStepper(m)
+	st.gather = time.Hour // the leader waits for the follower
+	a, _ := forked(t, m, 1, 2, 0)
+	b, _ := forked(t, m, 2, 2, 0)
+	ra, rb := singleRow(a), singleRow(b)
+	rb.g.rows[0].selfK = nil // the step indexes it: panic
+	st.join()
+	st.join()
+	panicked := make(chan any, 1)
+	go func() {
+		defer func() { panicked <- recover() }()
+		_ = st.run(context.Background(), ra)
+	}()
+	waitFor(t, func() bool { st.mu.Lock(); defer st.mu.Unlock(); return st.leading && len(st.pending) == 1 })
+	if err := st.run(context.Background(), rb); !errors.Is(err, errStepPanicked) {
+		t.Fatalf("follower of a panicking step: %v", err)
+	}
+	if p := <-panicked; p == nil {
+		t.Fatal("the leader's panic was swallowed")
+	}
+	st.leave()
+	st.leave()
+	if ra.err != errStepPanicked || st.leading || len(st.pending) != 0 {
+		t.Fatalf("leader err %v, leading %v, %d pending", ra.err, st.leading, len(st.pending))
 	}
 }

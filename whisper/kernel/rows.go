@@ -10,15 +10,17 @@ import (
 // accum, for a few rows of a (m×k) against w (n×k): the decoder's step over
 // the rows of several sequences, the weights read once for all rows.
 //
-// For F32 and F16 weights every element is a plain dot product summed in
-// dots' order for its place in w — rows below n&^7 of w with dotsAVX2's
-// eight-lane sum, the rest with dot4's and dot's — whatever m is and
+// For F32 weights every element is a plain dot product summed in dots'
+// order for its place in w — rows below n&^7 of w with dotsAVX2's
+// eight-lane sum, the rest with dot4's and dot's — and for F16 weights in
+// dotsHalf's order (each weight row alone, f16acc.go), whatever m is and
 // however the work is split, so a row's result does not depend on the
 // other rows computed with it or on the machine's thread count: m rows
 // together give the bits each row gives alone. (LinearT packs products of
 // more than 16 rows into a GEMM that sums in another order, and its
 // few-rows split can move an element from dotsAVX2 to dot4.) Quantized
-// weights take LinearT's few-rows path, 16 rows at a time.
+// weights take LinearT's few-rows path, 16 rows at a time, whose rows are
+// independent too (TestQuantRowsIndependent).
 func LinearRows(dst, a []float32, w Weights, bias []float32, m, n, k int, accum bool) {
 	checkLen("LinearRows: a", a, m*k)
 	checkLen("LinearRows: dst", dst, m*n)
@@ -52,8 +54,8 @@ func LinearRows(dst, a []float32, w Weights, bias []float32, m, n, k int, accum 
 
 // rowsDots computes C (+)= A·Wᵀ (+ bias) for F32 or F16 W with nw
 // goroutines, over chunks of W's rows that start at multiples of 8 and
-// blocks of 16 rows within them, so the rows below n&^7 always fill whole
-// groups of eight for dots. F16 blocks are read in place by dotsHalf for
+// blocks of 16 rows within them, so for F32 the rows below n&^7 always
+// fill whole groups of eight for dots. F16 blocks are read in place by dotsHalf for
 // every row of A (f16acc.go; as gemmDotsF16 does), whose sums do not depend
 // on the other rows.
 func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias []float32, nw int) {
