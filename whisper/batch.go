@@ -173,13 +173,13 @@ func (b *Batch) stepVia(ctx context.Context, st *stepper, tokens []int) ([]float
 
 // advance reorders the batch's sequences to continue src, steps them by
 // toks, and returns the step's logits copied into dst (dst's storage
-// reused): the loop step shared by beam search and best_of sampling,
-// batched through st when it is not nil.
-func (b *Batch) advance(ctx context.Context, st *stepper, dst []float32, src, toks []int) ([]float32, error) {
+// reused): the loop step shared by beam search and best_of sampling. The
+// batch steps alone: its own rows already share one pass over the weights.
+func (b *Batch) advance(dst []float32, src, toks []int) ([]float32, error) {
 	if err := b.Reorder(src); err != nil {
 		return nil, err
 	}
-	out, err := b.stepVia(ctx, st, toks)
+	out, err := b.Step(toks)
 	if err != nil {
 		return nil, err
 	}

@@ -106,7 +106,7 @@ func (s *session) beamCandidates(ctx context.Context, first []float32, frames in
 			break // OpenAI's sample_len: no logits needed for a step not taken
 		}
 		var err error
-		if logits, err = b.advance(ctx, s.t.st, logits, src, toks); err != nil {
+		if logits, err = b.advance(logits, src, toks); err != nil {
 			return nil, err
 		}
 	}

@@ -182,7 +182,7 @@ func (s *session) cppBeamSearch(ctx context.Context, first []float32, frames, nD
 		if len(rows) == 0 || b.Len() >= m.H.NTextCtx {
 			break
 		}
-		if logits, err = b.advance(ctx, s.t.st, logits, rows, tks); err != nil {
+		if logits, err = b.advance(logits, rows, tks); err != nil {
 			return attempt{}, err
 		}
 		live = live[:0]

@@ -63,7 +63,7 @@ func (s *session) sampleGroup(ctx context.Context, first []float32, temp float64
 			break
 		}
 		var err error
-		if logits, err = b.advance(ctx, s.t.st, logits, src, toks); err != nil {
+		if logits, err = b.advance(logits, src, toks); err != nil {
 			return nil, err
 		}
 	}

@@ -51,10 +51,11 @@ type Options struct {
 	NoContext bool
 	// Seed seeds sampling at temperatures above 0.
 	Seed uint64
-	// Unbatched steps each job's decoder alone. By default the jobs a
-	// TextDecoder decodes at once advance together: one pass over the
-	// weights per step serves every job's sequences (see stepper), with the
-	// same results.
+	// Unbatched steps each job's decoder alone. By default the
+	// single-sequence attempts (greedy, single samples) a TextDecoder
+	// decodes at once advance together: one pass over the weights per step
+	// serves all of them (see stepper), with the same results. Beams and
+	// best_of samples always step per job.
 	Unbatched bool
 }
 
@@ -385,14 +386,13 @@ func (s *session) DecodeWindow(ctx context.Context, enc []float32, w pipeline.Wi
 }
 
 // attempt decodes the window once at temperature temp, from the prompt's
-// logits first. Its steps are batched with the other sessions decoding
-// meanwhile (unless Options.Unbatched).
+// logits first. A single sequence's steps are batched with the other
+// sessions decoding meanwhile (unless Options.Unbatched); beams and best_of
+// samples step alone, their own rows already sharing one pass over the
+// weights: batching 4 jobs' 5 beams into 20-row steps measured slower than
+// stepping each job alone (docs/performance.md).
 func (s *session) attempt(ctx context.Context, first []float32, frames int, temp float64) (attempt, error) {
 	o := s.opts
-	if st := s.t.st; st != nil {
-		st.join()
-		defer st.leave()
-	}
 	switch {
 	case o.BeamSize > 1 && o.Rules == RulesWhisperCpp:
 		// whisper.cpp's beam-search strategy at every temperature:
@@ -407,6 +407,10 @@ func (s *session) attempt(ctx context.Context, first []float32, frames int, temp
 	case temp > 0 && o.BestOf > 1:
 		return s.sampleBest(ctx, first, temp, frames)
 	default:
+		if st := s.t.st; st != nil {
+			st.join()
+			defer st.leave()
+		}
 		return s.sample(ctx, first, temp, frames)
 	}
 }

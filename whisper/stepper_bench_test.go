@@ -112,8 +112,13 @@ func BenchmarkDecoderJobs(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		d    whispertest.Dims
-	}{{"tiny", whispertest.Tiny}, {"base", whispertest.Base}} {
-		m := typedModel(b, c.d, ggml.F16, 1)
+		typ  ggml.Type
+	}{
+		{"tiny", whispertest.Tiny, ggml.F16}, {"base", whispertest.Base, ggml.F16},
+		{"tiny-q8_0", whispertest.Tiny, ggml.Q8_0}, {"base-q8_0", whispertest.Base, ggml.Q8_0},
+		{"tiny-q5_0", whispertest.Tiny, ggml.Q5_0},
+	} {
+		m := typedModel(b, c.d, c.typ, 1)
 		for _, beams := range []int{1, 5} {
 			for _, jobs := range []int{1, 2, 4} {
 				for _, batched := range []bool{true, false} {

@@ -182,14 +182,17 @@ func firstDiff(a, b []float32) int {
 	return -1
 }
 
-// stepJobs are decodes of every kind: whisper.cpp's greedy and beam
-// search, OpenAI's beam search and best_of sampling (with fallback).
+// stepJobs are decodes of every kind: greedy and single-sample (batched
+// across jobs) under both rule sets, whisper.cpp's and OpenAI's beam
+// search and best_of sampling (stepping alone), with fallback.
 func stepJobs() []*job.Decoding {
 	one, five, three := 1, 5, 3
 	zero, hot := 0.0, 0.4
 	yes := true
 	return []*job.Decoding{
 		{BeamSize: &one, Temperature: &zero, Fallback: &yes},
+		{BeamSize: &one, Rules: RulesOpenAI, Temperature: &zero, Fallback: &yes},
+		{BeamSize: &one, BestOf: &one, Temperature: &hot},
 		{BeamSize: &five, Temperature: &zero, Fallback: &yes},
 		{BeamSize: &three, Rules: RulesOpenAI, Temperature: &zero, Fallback: &yes},
 		{BeamSize: &one, BestOf: &three, Rules: RulesOpenAI, Temperature: &hot, Fallback: &yes},
