@@ -153,7 +153,7 @@ for d in $DIMS; do
       echo "$out" >>"$tmp/ours-$name.log"
       v=$(echo "$out" | sed -n 's/.* loaded in \([0-9.]*\)\(m\?s\) .*/\1 \2/p' | awk '{ print ($2 == "ms") ? $1 / 1000 : $1 }')
       load_o=$(min "$load_o" "$v")
-      rss_after=$(echo "$out" | sed -n 's/.*RSS \([0-9]*\) MiB after load.*/\1/p')
+      rss_after=$(min "$rss_after" "$(echo "$out" | sed -n "s/.*RSS \([0-9]*\) MiB after load.*/\1/p")")
       v=$(echo "$out" | awk '/Maximum resident set size/ { printf "%.1f", $NF / 1024 }')
       rss_o=$(min "$rss_o" "$v")
       out=$(/usr/bin/time -v "$WHISPERCPP/whisper-cli" -m "$m" -f "$jfk" -t "$THREADS" -bs 1 -bo 1 -nf 2>&1 >/dev/null) || echo "$name: whisper-cli failed" >&2
