@@ -13,8 +13,7 @@ import (
 // concurrent use; each job takes its own (see Model.NewDecoder).
 type Decoder struct {
 	m        *Model
-	crossK   [][]float32 // per layer [n_audio_ctx][d]
-	crossV   [][]float32
+	cross    []*kernel.HalfKV // per layer: the window's keys and values, in halves
 	selfK    [][]float32 // per layer [n_text_ctx][d]
 	selfV    [][]float32
 	n        int // tokens in the self-attention cache
@@ -31,15 +30,16 @@ type Decoder struct {
 	one      [1]*stepGroup
 }
 
-// NewDecoder allocates a decoder's caches: about (2·n_audio_ctx +
-// 2·n_text_ctx)·n_text_state·n_text_layer floats.
+// NewDecoder allocates a decoder's caches: the cross-attention keys and
+// values of n_audio_ctx positions in halves (as whisper.cpp keeps them) and
+// the self-attention cache of n_text_ctx tokens in float32, about
+// (4·n_audio_ctx + 8·n_text_ctx)·n_text_state·n_text_layer bytes.
 func (m *Model) NewDecoder() *Decoder {
 	h := m.H
 	d, nt := h.NTextState, h.NTextCtx
 	dec := &Decoder{m: m}
 	for range h.NTextLayer {
-		dec.crossK = append(dec.crossK, make([]float32, h.NAudioCtx*d))
-		dec.crossV = append(dec.crossV, make([]float32, h.NAudioCtx*d))
+		dec.cross = append(dec.cross, kernel.NewHalfKV(h.NAudioCtx, h.NTextHead, d/h.NTextHead))
 		dec.selfK = append(dec.selfK, make([]float32, nt*d))
 		dec.selfV = append(dec.selfV, make([]float32, nt*d))
 	}
@@ -53,26 +53,37 @@ func (m *Model) NewDecoder() *Decoder {
 	// Attention scratch for decoding one token at a time; longer prompts
 	// take the kernel's pooled buffers.
 	dh := d / h.NTextHead
-	dec.scratch = make([]float32, max(kernel.AttentionScratchSize(1, nt, h.NTextHead, dh), kernel.AttentionScratchSize(1, h.NAudioCtx, h.NTextHead, dh)))
+	dec.scratch = make([]float32, max(kernel.AttentionScratchSize(1, nt, h.NTextHead, dh), dec.cross[0].ScratchSize()))
 	dec.logits = make([]float32, h.NVocab)
 	dec.work = stepWork{x: dec.x, h: dec.h, q: dec.q, k: dec.k, v: dec.v, attn: dec.attn, ff: dec.ff}
 	return dec
 }
 
 // SetAudio computes the cross-attention keys and values of a window's
-// encoder output and clears the token cache.
+// encoder output and clears the token cache. They are computed in float32
+// a block of positions at a time in the decoder's own scratch (the MLP's
+// buffer, idle here) and stored as halves.
 func (dec *Decoder) SetAudio(ctx context.Context, enc []float32) error {
 	h := dec.m.H
-	if len(enc) < h.NAudioCtx*h.NAudioState {
-		return fmt.Errorf("whisper: encoder output has %d values, want %d", len(enc), h.NAudioCtx*h.NAudioState)
+	na, d := h.NAudioCtx, h.NTextState
+	if len(enc) < na*h.NAudioState {
+		return fmt.Errorf("whisper: encoder output has %d values, want %d", len(enc), na*h.NAudioState)
 	}
+	// ff holds 4·n_text_ctx rows of d: keys, values and the transpose.
+	rows := min(na, len(dec.ff)/(3*d))
+	kb, vb, tb := dec.ff[:rows*d], dec.ff[rows*d:2*rows*d], dec.ff[2*rows*d:3*rows*d]
 	for i := range dec.m.dec {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		b := &dec.m.dec[i]
-		b.crossAttn.key.apply(dec.crossK[i], enc, h.NAudioCtx)
-		b.crossAttn.value.apply(dec.crossV[i], enc, h.NAudioCtx)
+		for r0 := 0; r0 < na; r0 += rows {
+			n := min(rows, na-r0)
+			src := enc[r0*h.NAudioState : (r0+n)*h.NAudioState]
+			b.crossAttn.key.apply(kb, src, n)
+			b.crossAttn.value.apply(vb, src, n)
+			dec.cross[i].Set(kb[:n*d], vb[:n*d], r0, n, tb)
+		}
 	}
 	dec.n = 0
 	return nil
@@ -162,9 +173,9 @@ func (dec *Decoder) forward(tokens []int, capture *attnCapture) ([]float32, erro
 		copy(hb, x)
 		kernel.LayerNorm(hb, nt, d, b.crossAttnLN.w, b.crossAttnLN.b, lnEps)
 		b.crossAttn.query.apply(dec.q, hb, nt)
-		kernel.Attention(dec.attn[:nt*d], dec.q[:nt*d], dec.crossK[i], dec.crossV[i], nt, h.NAudioCtx, h.NTextHead, dh, false, dec.scratchFor(nt))
+		dec.cross[i].Attend(dec.attn[:nt*d], dec.q[:nt*d], nt, dec.scratchFor(nt))
 		if capture != nil {
-			capture.record(i, dec.q, dec.crossK[i], nt, h.NAudioCtx, d, dh)
+			capture.record(i, dec.q, dec.cross[i], nt, d, dh)
 		}
 		b.crossAttn.out.applyAdd(x, dec.attn, nt)
 		// MLP.

@@ -16,20 +16,26 @@ import (
 type attnCapture struct {
 	heads []align.Head
 	out   []float32
+	keys  []float32 // one head's keys, widened
 }
 
 // record computes, for every capture head of layer, softmax(q·Kᵀ/√dh) over
-// the nCtx encoder frames for the nt query rows of q, the weights the
-// decoder's cross-attention kernel uses for that head.
-func (c *attnCapture) record(layer int, q, k []float32, nt, nCtx, d, dh int) {
+// the encoder frames for the nt query rows of q, from the keys kv stores
+// (the decoder's cross-attention reads the same rounded keys).
+func (c *attnCapture) record(layer int, q []float32, kv *kernel.HalfKV, nt, d, dh int) {
 	scale := float32(1 / math.Sqrt(float64(dh)))
+	nCtx := kv.Len()
 	for hi, hd := range c.heads {
 		if hd.Layer != layer {
 			continue
 		}
+		if len(c.keys) < nCtx*dh {
+			c.keys = make([]float32, nCtx*dh)
+		}
+		keys := c.keys[:nCtx*dh]
+		kv.Keys(hd.Head, keys)
 		dst := c.out[hi*nt*nCtx : (hi+1)*nt*nCtx]
-		off := hd.Head * dh
-		kernel.Gemm(true, nt, nCtx, dh, q[off:], d, k[off:], d, dst, nCtx, scale, 0)
+		kernel.Gemm(true, nt, nCtx, dh, q[hd.Head*dh:], d, keys, dh, dst, nCtx, scale, 0)
 		for t := range nt {
 			kernel.Softmax(dst[t*nCtx : (t+1)*nCtx])
 		}

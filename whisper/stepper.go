@@ -110,7 +110,7 @@ func (m *Model) step(w *stepWork, groups []*stepGroup) {
 		r = 0
 		for _, g := range groups {
 			n := len(g.rows)
-			kernel.Attention(w.attn[r*d:(r+n)*d], w.q[r*d:(r+n)*d], g.dec.crossK[i], g.dec.crossV[i], n, h.NAudioCtx, h.NTextHead, dh, false, g.dec.scratchFor(n))
+			g.dec.cross[i].Attend(w.attn[r*d:(r+n)*d], w.q[r*d:(r+n)*d], n, g.dec.scratchFor(n))
 			r += n
 		}
 		lin(&blk.crossAttn.out, x, w.attn, true)

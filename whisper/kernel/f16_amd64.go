@@ -14,6 +14,12 @@ var haveF16C = cpu.X86.HasF16C
 //go:noescape
 func widenF16AVX2(dst *float32, src *byte, n int)
 
+// narrowF16AVX2 sets dst[i] = half(src[i]), rounded to nearest even, for
+// i < n (a multiple of 8), dst little-endian halves at any byte alignment.
+//
+//go:noescape
+func narrowF16AVX2(dst *byte, src *float32, n int)
+
 // dotsF16Acc4AVX2 sets out[j] = Σ_p q[p]·k[j*ldk+p] for j < nrows and
 // p < d (a multiple of 32), k little-endian halves, in the acc4 order
 // (f16acc.go).

@@ -39,3 +39,25 @@ loop8:
 done:
 	VZEROUPPER
 	RET
+
+// func narrowF16AVX2(dst *byte, src *float32, n int)
+// dst[i] = half(src[i]), rounded to nearest even (VCVTPS2PH mode 0), for
+// i < n (a multiple of 8).
+TEXT ·narrowF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+nloop8:
+	CMPQ CX, $8
+	JLT  ndone
+	VMOVUPS   (SI), Y0
+	VCVTPS2PH $0, Y0, (DI)
+	ADDQ      $32, SI
+	ADDQ      $16, DI
+	SUBQ      $8, CX
+	JMP       nloop8
+
+ndone:
+	VZEROUPPER
+	RET

@@ -9,6 +9,8 @@ const haveF16C = false
 
 func widenF16AVX2(dst *float32, src *byte, n int) { panic("unreachable") }
 
+func narrowF16AVX2(dst *byte, src *float32, n int) { panic("unreachable") }
+
 func dotsF16Acc4AVX2(q *float32, k *byte, ldk, d, nrows int, out *float32) {
 	panic("unreachable")
 }
