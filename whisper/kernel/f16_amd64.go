@@ -27,6 +27,18 @@ func narrowF16AVX2(dst *byte, src *float32, n int)
 //go:noescape
 func dotsF16Acc4AVX2(q *float32, k *byte, ldk, d, nrows int, out *float32)
 
+// dotsF16Acc4x2AVX2 is dotsF16Acc4AVX2 for two rows of activations, q0
+// and q1, at once: each chunk of halves is converted once; each row's sums
+// are the single-row kernel's (the same bits).
+//
+//go:noescape
+func dotsF16Acc4x2AVX2(q0, q1 *float32, k *byte, ldk, d, nrows int, out0, out1 *float32)
+
+// dotsF16Acc4x3AVX2 is dotsF16Acc4x2AVX2 for three rows of activations.
+//
+//go:noescape
+func dotsF16Acc4x3AVX2(q0, q1, q2 *float32, k *byte, ldk, d, nrows int, out0, out1, out2 *float32)
+
 // dotsAcc4AVX2 is dotsF16Acc4AVX2 on float32 rows.
 //
 //go:noescape

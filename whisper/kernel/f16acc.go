@@ -46,6 +46,34 @@ func dotsHalf(out, q []float32, k []byte, ldk int) {
 	}
 }
 
+// halfRowsAtOnce reports whether dotsHalf2 and dotsHalf3 take rows of
+// length d: with the F16C kernels, d a positive multiple of 32.
+func halfRowsAtOnce(d int) bool { return f16simd && d > 0 && d%32 == 0 }
+
+// dotsHalf2 is dotsHalf for two rows of activations (q0 into out0, q1 into
+// out1) reading k once: each chunk of halves is converted once for both,
+// and each row's sums are exactly dotsHalf's. Only where halfRowsAtOnce(len(q0)).
+func dotsHalf2(out0, out1, q0, q1 []float32, k []byte, ldk int) {
+	d, n := len(q0), len(out0)
+	if n == 0 {
+		return
+	}
+	k = k[:2*((n-1)*ldk+d)]
+	q1, out1 = q1[:d], out1[:n]
+	dotsF16Acc4x2AVX2(&q0[0], &q1[0], &k[0], ldk, d, n, &out0[0], &out1[0])
+}
+
+// dotsHalf3 is dotsHalf2 for three rows of activations.
+func dotsHalf3(out0, out1, out2, q0, q1, q2 []float32, k []byte, ldk int) {
+	d, n := len(q0), len(out0)
+	if n == 0 {
+		return
+	}
+	k = k[:2*((n-1)*ldk+d)]
+	q1, q2, out1, out2 = q1[:d], q2[:d], out1[:n], out2[:n]
+	dotsF16Acc4x3AVX2(&q0[0], &q1[0], &q2[0], &k[0], ldk, d, n, &out0[0], &out1[0], &out2[0])
+}
+
 // dotsWide sets out[j] = q · (row j of k) for j < len(out), rows ldk
 // apart, in the acc4 order: dotsHalf's result on the widened rows.
 func dotsWide(out, q, k []float32, ldk int) {

@@ -74,6 +74,7 @@ func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias
 		j0, j1 := bound(t), bound(t+1)
 		const jb = 16
 		var out [jb]float32
+		var out3 [3][jb]float32
 		for j := j0; j < j1; j += jb {
 			nr := min(jb, j1-j)
 			switch {
@@ -84,7 +85,23 @@ func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias
 				}
 			default:
 				blk := w.raw[2*j*k : 2*(j+nr)*k]
-				for i := range m {
+				i := 0
+				if halfRowsAtOnce(k) {
+					// Three, then two rows at a time: each block
+					// converted once per pass, the same sums.
+					for ; i+2 <= m; i += 3 {
+						o0, o1, o2 := out3[0][:nr], out3[1][:nr], out3[2][:nr]
+						if i+3 > m {
+							dotsHalf2(o0, o1, a[i*k:i*k+k], a[(i+1)*k:(i+2)*k], blk, k)
+						} else {
+							dotsHalf3(o0, o1, o2, a[i*k:i*k+k], a[(i+1)*k:(i+2)*k], a[(i+2)*k:(i+3)*k], blk, k)
+						}
+						for r := i; r < min(i+3, m); r++ {
+							storeRow(c[r*n+j:r*n+j+nr], out3[r-i][:nr], bias, j, accum)
+						}
+					}
+				}
+				for ; i < m; i++ {
 					dotsHalf(out[:nr], a[i*k:i*k+k], blk, k)
 					storeRow(c[i*n+j:i*n+j+nr], out[:nr], bias, j, accum)
 				}
