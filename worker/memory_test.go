@@ -26,12 +26,13 @@ var memoryDims = whispertest.Dims{NVocab: 51864, NAudioCtx: 1500, NAudioState: 1
 
 // perJobBytes estimates what one running job holds outside the buffer
 // pools on the cpu device: the decoder's caches (whisper.NewDecoder: cross
-// K/V per layer, self K/V per layer, activations, logits) and the
-// encoder's workspace (whisper.NewEncoder).
+// K/V per layer in halves, self K/V per layer, activations, logits) and
+// the encoder's workspace (whisper.NewEncoder).
 func perJobBytes(d whispertest.Dims) int64 {
-	dec := d.NTextLayer*(2*d.NAudioCtx+2*d.NTextCtx)*d.NTextState + 10*d.NTextCtx*d.NTextState + d.NVocab
+	cross := 2 * d.NTextLayer * 2 * d.NAudioCtx * d.NTextState // bytes: halves
+	dec := d.NTextLayer*2*d.NTextCtx*d.NTextState + 10*d.NTextCtx*d.NTextState + d.NVocab
 	enc := 2*d.NAudioCtx*d.NAudioState + 5*d.NAudioCtx*d.NAudioState + 4*d.NAudioCtx*d.NAudioState
-	return 4 * int64(dec+enc)
+	return int64(cross) + 4*int64(dec+enc)
 }
 
 // liveHeapMetric is the heap the last garbage collection found reachable:
