@@ -14,7 +14,7 @@ import (
 type Decoder struct {
 	m        *Model
 	cross    []*kernel.HalfKV // per layer: the window's keys and values, in halves
-	selfK    [][]float32 // per layer [n_text_ctx][d]
+	selfK    [][]float32      // per layer [n_text_ctx][d]
 	selfV    [][]float32
 	n        int // tokens in the self-attention cache
 	x, h, q  []float32
