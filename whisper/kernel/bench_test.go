@@ -196,8 +196,10 @@ func BenchmarkPeakFMA(b *testing.B) {
 	}
 }
 
-// corePeak is one core's measured FP32 peak in GFLOP/s (best of several
-// short runs of the FMA probe; 0 without AVX2/FMA).
+// corePeak is one core's measured FP32 peak in GFLOP/s: the best of several
+// short runs of the FMA probes, ymm and (where the CPU has AVX-512) zmm, so
+// a core that runs 512-bit FMAs at full width is held to twice the AVX2
+// figure. 0 without AVX2/FMA.
 var corePeak = sync.OnceValue(func() float64 {
 	if !haveAVX2FMA {
 		return 0
@@ -208,6 +210,11 @@ var corePeak = sync.OnceValue(func() float64 {
 		t := time.Now()
 		fmaPeakY(iters)
 		best = max(best, 12*8*2*iters/float64(time.Since(t).Nanoseconds()))
+		if haveAVX512 {
+			t = time.Now()
+			fmaPeakZ(iters)
+			best = max(best, 12*16*2*iters/float64(time.Since(t).Nanoseconds()))
+		}
 	}
 	return best
 })
@@ -222,7 +229,8 @@ var encoderShapes = [][3]int{
 }
 
 // BenchmarkEncoderGEMM measures the encoder's GEMMs (C = A·Wᵀ + bias, as
-// kernel.LinearT runs them) with the FP32 micro-kernel (avx2 6×16) and in
+// kernel.LinearT runs them) with each FP32 micro-kernel (avx2 6×16,
+// avx512 12×32) and in
 // bf16 compute, on 1 and 2 threads; "%peak" is
 // relative to threads × one core's FP32 peak measured by the FMA probe in
 // the same process (see BenchmarkPeakFMA), also for bf16.
@@ -236,6 +244,7 @@ func BenchmarkEncoderGEMM(b *testing.B) {
 		kern microKernel
 	}{
 		{"f32-avx2", haveAVX2FMA, F32, avx2Kernel},
+		{"f32-avx512", haveAVX512, F32, avx512Kernel},
 		{"bf16", BF16.Supported(), BF16, microKernel{}},
 	}
 	for _, v := range variants {

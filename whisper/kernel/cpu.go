@@ -28,8 +28,8 @@ type microKernel struct {
 
 // Maximum tile dimensions over all kernels (size of the edge scratch tile).
 const (
-	maxMR = 8
-	maxNR = 16
+	maxMR = 12
+	maxNR = 32
 )
 
 var (
@@ -58,6 +58,9 @@ func selectKernels(allowAsm bool) {
 	f16simd = false
 	if allowAsm && haveAVX2FMA {
 		gemmKern = avx2Kernel
+		if haveAVX512 {
+			gemmKern = avx512Kernel
+		}
 		simd = true
 		f16simd = haveF16C
 	}

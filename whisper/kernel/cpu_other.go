@@ -6,6 +6,8 @@ const haveAVX2FMA = false
 
 var avx2Kernel = genericKernel
 
+var avx512Kernel = genericKernel
+
 const (
 	haveAVX512     = false
 	haveAVX512BF16 = false

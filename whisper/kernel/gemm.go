@@ -435,8 +435,16 @@ func packPanels(dst, src []float32, ld, r0, rows, p0, kc, w int, alpha float32) 
 			pack6(d, src, base, ld, kc, alpha)
 			continue
 		}
+		if h == w && w == 12 {
+			pack12(d, src, base, ld, kc, alpha)
+			continue
+		}
 		if h == w && w == 16 && alpha == 1 {
 			pack16(d, src, base, ld, kc)
+			continue
+		}
+		if h == w && w == 32 && alpha == 1 && simd && kc >= 8 {
+			pack32(d, src, base, ld, kc)
 			continue
 		}
 		for r := 0; r < h; r++ {
@@ -469,6 +477,45 @@ func pack6(d, src []float32, base, ld, kc int, alpha float32) {
 		dd[3] = s3[p] * alpha
 		dd[4] = s4[p] * alpha
 		dd[5] = s5[p] * alpha
+	}
+}
+
+func pack12(d, src []float32, base, ld, kc int, alpha float32) {
+	for half := 0; half < 2; half++ {
+		b := base + 6*half*ld
+		s0 := src[b : b+kc]
+		s1 := src[b+ld : b+ld+kc]
+		s2 := src[b+2*ld : b+2*ld+kc]
+		s3 := src[b+3*ld : b+3*ld+kc]
+		s4 := src[b+4*ld : b+4*ld+kc]
+		s5 := src[b+5*ld : b+5*ld+kc]
+		dh := d[6*half : 12*kc]
+		for p := range s0 {
+			dd := dh[p*12 : p*12+6 : p*12+6]
+			dd[0] = s0[p] * alpha
+			dd[1] = s1[p] * alpha
+			dd[2] = s2[p] * alpha
+			dd[3] = s3[p] * alpha
+			dd[4] = s4[p] * alpha
+			dd[5] = s5[p] * alpha
+		}
+	}
+}
+
+// pack32 packs 32 rows (kc ≥ 8) into a B panel dst[p*32+r] = src[base+r*ld+p]
+// with 8×8 transposes, the last kc%8 columns element by element.
+func pack32(d, src []float32, base, ld, kc int) {
+	_ = src[base+31*ld+kc-1]
+	_ = d[32*kc-1]
+	p0 := kc &^ 7
+	for r0 := 0; r0 < 32; r0 += 8 {
+		transpose8AVX2(&d[r0], 32, &src[base+r0*ld], ld, p0/8)
+	}
+	for r := 0; r < 32; r++ {
+		s := src[base+r*ld : base+r*ld+kc]
+		for p := p0; p < kc; p++ {
+			d[p*32+r] = s[p]
+		}
 	}
 }
 

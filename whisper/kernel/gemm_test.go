@@ -327,12 +327,15 @@ func TestGemmPanics(t *testing.T) {
 }
 
 // TestGemmEachKernel runs the packed GEMM with every micro-kernel this CPU
-// can run (AVX2 6×16, pure Go), whichever selectKernels
+// can run (AVX-512 12×32, AVX2 6×16, pure Go), whichever selectKernels
 // picks, on shapes around both tiles and the Whisper shapes' blocking.
 func TestGemmEachKernel(t *testing.T) {
 	kerns := []microKernel{genericKernel}
 	if haveAVX2FMA {
 		kerns = append(kerns, avx2Kernel)
+	}
+	if haveAVX512 {
+		kerns = append(kerns, avx512Kernel)
 	}
 	defer func(v float64, a, b int) { minWorkPerWorker, smallM, smallMDots = v, a, b }(minWorkPerWorker, smallM, smallMDots)
 	minWorkPerWorker, smallM, smallMDots = 0, 0, 0

@@ -1,0 +1,140 @@
+# Generates sgemm512_amd64.s next to this file:
+#   python3 whisper/kernel/sgemm512_gen.py   (or go generate ./whisper/kernel/)
+#
+# The AVX-512 FP32 micro-kernel: a 12×32 tile of C in Z8..Z31 (row i in
+# Z(8+2i), Z(9+2i)); each k step loads 32 columns of packed B into Z0, Z1 and
+# multiplies them by 12 values of A, each broadcast once into one of Z2..Z7
+# (rotating) and used by two FMAs. 24 independent FMAs per step cover the
+# 4-cycle latency of two 512-bit FMA pipes. Broadcasting inside the FMA
+# ({1to16} memory operand) loads each value twice and measured slower on
+# Zen 5 (72-80 % of the FMA peak against 84-89 %, BenchmarkEncoderGEMM).
+import os
+
+MR, NR = 12, 32
+
+
+def acc(i, h):
+    return 'Z%d' % (8 + 2 * i + h)
+
+
+def kstep_packed(ao, bo):
+    l = ['VMOVUPS %d(DI), Z0' % bo, 'VMOVUPS %d(DI), Z1' % (bo + 64)]
+    for i in range(MR):
+        r = 'Z%d' % (2 + i % 6)
+        l.append('VBROADCASTSS %d(SI), %s' % (ao + 4 * i, r))
+        for h in range(2):
+            l.append('VFMADD231PS %s, Z%d, %s' % (r, h, acc(i, h)))
+    return l
+
+
+# Direct A: rows 0-2 at SI, 3-5 at R11, 6-8 at R12, 9-11 at R13, each base
+# plus 0, R8 or 2·R8 (R8 = lda in bytes).
+BASES = ['SI', 'R11', 'R12', 'R13']
+
+
+def arow(i, ao):
+    base = BASES[i // 3]
+    idx = ['', '(R8*1)', '(R8*2)'][i % 3]
+    return '%d(%s)%s' % (ao, base, idx)
+
+
+def kstep_direct(ao, bo):
+    l = ['VMOVUPS %d(DI), Z0' % bo, 'VMOVUPS %d(DI), Z1' % (bo + 64)]
+    for i in range(MR):
+        r = 'Z%d' % (2 + i % 6)
+        l.append('VBROADCASTSS %s, %s' % (arow(i, ao), r))
+        for h in range(2):
+            l.append('VFMADD231PS %s, Z%d, %s' % (r, h, acc(i, h)))
+    return l
+
+
+def zero():
+    return ['VPXORD %s, %s, %s' % (acc(i, h), acc(i, h), acc(i, h)) for i in range(MR) for h in range(2)]
+
+
+def epilogue(flags_off, bias_off, alpha_off, ldc_reg):
+    """Scale (direct only), add bias and C, store. DX = C, ldc_reg = ldc bytes."""
+    l = ['MOVQ flags+%d(FP), AX' % flags_off]
+    if alpha_off is not None:
+        l += ['TESTQ $4, AX', 'JZ   noalpha', 'VBROADCASTSS alpha+%d(FP), Z0' % alpha_off]
+        l += ['VMULPS Z0, %s, %s' % (acc(i, h), acc(i, h)) for i in range(MR) for h in range(2)]
+        l += ['', 'noalpha:']
+    l += ['TESTQ $2, AX', 'JZ   nobias', 'MOVQ bias+%d(FP), R10' % bias_off,
+          'VMOVUPS (R10), Z0', 'VMOVUPS 64(R10), Z1']
+    l += ['VADDPS Z%d, %s, %s' % (h, acc(i, h), acc(i, h)) for i in range(MR) for h in range(2)]
+    l += ['', 'nobias:', 'MOVQ DX, R10', 'TESTQ $1, AX', 'JZ   store']
+    for i in range(MR):
+        l += ['VADDPS (R10), %s, %s' % (acc(i, 0), acc(i, 0)), 'VADDPS 64(R10), %s, %s' % (acc(i, 1), acc(i, 1))]
+        if i < MR - 1:
+            l.append('ADDQ %s, R10' % ldc_reg)
+    l += ['MOVQ DX, R10', '', 'store:']
+    for i in range(MR):
+        l += ['VMOVUPS %s, (R10)' % acc(i, 0), 'VMOVUPS %s, 64(R10)' % acc(i, 1)]
+        if i < MR - 1:
+            l.append('ADDQ %s, R10' % ldc_reg)
+    l += ['VZEROUPPER', 'RET']
+    return l
+
+
+def emit_loop(step, a_incs, b4, b1, a_step4, a_step1):
+    l = ['MOVQ CX, BX', 'SHRQ $2, BX', 'JZ   rem', '', 'loop4:']
+    # No software prefetch: B panels stream from L1/L2 in order, and
+    # PREFETCHT0 at 512-2048 bytes ahead measured no faster.
+    for s in range(4):
+        l += step(s, s * 128)
+    l += ['ADDQ $%d, %s' % (a_step4, r) for r in a_incs]
+    l += ['ADDQ $%d, DI' % b4, 'DECQ BX', 'JNZ  loop4', '', 'rem:', 'ANDQ $3, CX', 'JZ   done', '', 'loop1:']
+    l += step(0, 0)
+    l += ['ADDQ $%d, %s' % (a_step1, r) for r in a_incs]
+    l += ['ADDQ $%d, DI' % b1, 'DECQ CX', 'JNZ  loop1', '', 'done:']
+    return l
+
+
+def packed():
+    l = ['// func sgemm12x32(kc int, a, b, c *float32, ldc, flags int, bias *float32)',
+         'TEXT ·sgemm12x32(SB), NOSPLIT, $0-56',
+         'MOVQ kc+0(FP), CX', 'MOVQ a+8(FP), SI', 'MOVQ b+16(FP), DI', 'MOVQ c+24(FP), DX',
+         'MOVQ ldc+32(FP), R9', 'SHLQ $2, R9', '']
+    l += zero() + ['']
+    l += emit_loop(lambda s, bo: kstep_packed(s * 4 * MR, bo), ['SI'], 4 * 4 * NR, 4 * NR, 4 * 4 * MR, 4 * MR)
+    l += epilogue(40, 48, None, 'R9')
+    return l
+
+
+def direct():
+    l = ['// func sgemm12x32d(kc int, a *float32, lda int, b, c *float32, ldc, flags int, bias *float32, alpha float32)',
+         'TEXT ·sgemm12x32d(SB), NOSPLIT, $0-68',
+         'MOVQ kc+0(FP), CX', 'MOVQ a+8(FP), SI', 'MOVQ lda+16(FP), R8', 'SHLQ $2, R8',
+         'LEAQ (R8)(R8*2), R9', 'LEAQ (SI)(R9*1), R11', 'LEAQ (R11)(R9*1), R12', 'LEAQ (R12)(R9*1), R13',
+         'MOVQ b+24(FP), DI', 'MOVQ c+32(FP), DX', 'MOVQ ldc+40(FP), R9', 'SHLQ $2, R9', '']
+    l += zero() + ['']
+    l += emit_loop(lambda s, bo: kstep_direct(4 * s, bo), BASES, 4 * 4 * NR, 4 * NR, 16, 4)
+    l += epilogue(48, 56, 64, 'R9')
+    return l
+
+
+def fmt(lines):
+    out = []
+    for x in lines:
+        if x == '' or x.endswith(':') or x.startswith('//') or x.startswith('TEXT'):
+            out.append(x)
+        else:
+            out.append('\t' + x)
+    return out
+
+
+header = '''// Code generated by sgemm512_gen.py; DO NOT EDIT.
+
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// The 12x32 AVX-512 FP32 micro-kernels (see sgemm512_gen.py for the register
+// plan): sgemm12x32 reads packed A panels (12 floats per k step), sgemm12x32d
+// twelve row-major rows of A in place.
+'''
+
+body = fmt(packed()) + [''] + fmt(direct())
+path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'sgemm512_amd64.s')
+with open(path, 'w') as f:
+    f.write(header + '\n' + '\n'.join(body) + '\n')
