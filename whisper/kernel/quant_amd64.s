@@ -5,7 +5,8 @@
 // The block-dot routines, five types × AVX2/VNNI × one or several
 // activation rows, are written from one template (quant_gen.py). dots*:
 // two weight rows at a time (two accumulators sharing each activation
-// block; a last odd row alone); per 32-block unpack the weights to bytes,
+// block; a last odd row alone; Q8_0 one row at a time, see ONE_ROW in the
+// generator); per 32-block unpack the weights to bytes,
 // multiply with the int8 activations, scale by d_w·d_a and accumulate in
 // float32. dotsM*: one weight row against a group of activation rows
 // (four; two for the _1 types) whose blocks the caller interleaves, each
@@ -69,8 +70,7 @@ TEXT ·dotsQ8_0AVX2(SB), NOSPLIT, $0-64
 	MOVQ s+48(FP), R12
 	MOVQ nb+56(FP), R13
 	VMOVDQU qones16<>(SB), Y13
-	CMPQ R9, $2
-	JLT one
+	JMP one
 
 two:
 	VXORPS Y0, Y0, Y0
@@ -128,6 +128,8 @@ twoblock:
 one:
 	TESTQ R9, R9
 	JZ done
+
+onerow:
 	VXORPS Y0, Y0, Y0
 	MOVQ SI, BX
 	MOVQ R10, AX
@@ -158,6 +160,10 @@ oneblock:
 	VHADDPS X0, X0, X0
 	VHADDPS X0, X0, X0
 	VMOVSS X0, (DI)
+	ADDQ $4, DI
+	ADDQ R8, SI
+	DECQ R9
+	JNZ onerow
 
 done:
 	VZEROUPPER
@@ -176,8 +182,7 @@ TEXT ·dotsQ8_0VNNI(SB), NOSPLIT, $0-64
 	MOVQ d+40(FP), R11
 	MOVQ s+48(FP), R12
 	MOVQ nb+56(FP), R13
-	CMPQ R9, $2
-	JLT one
+	JMP one
 
 two:
 	VXORPS Y0, Y0, Y0
@@ -235,6 +240,8 @@ twoblock:
 one:
 	TESTQ R9, R9
 	JZ done
+
+onerow:
 	VXORPS Y0, Y0, Y0
 	MOVQ SI, BX
 	MOVQ R10, AX
@@ -265,6 +272,10 @@ oneblock:
 	VHADDPS X0, X0, X0
 	VHADDPS X0, X0, X0
 	VMOVSS X0, (DI)
+	ADDQ $4, DI
+	ADDQ R8, SI
+	DECQ R9
+	JNZ onerow
 
 done:
 	VZEROUPPER

@@ -50,3 +50,30 @@ func BenchmarkLinearTStored(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLinearTFromMemory times the single-token product (m=1) of base's
+// logits shape (51865×512) per weight type, rotating through five matrices
+// (over 100 MB for F16, more than the L3) so that the weights come from
+// memory, as a decoder token's do; BenchmarkLinearTStored's one matrix stays
+// in the cache. GB/s is weight bytes read per second.
+//
+//	go test -run '^$' -bench LinearTFromMemory ./whisper/kernel/
+func BenchmarkLinearTFromMemory(b *testing.B) {
+	const n, k, nm = 51865, 512, 5
+	for _, t := range []ggml.Type{ggml.F16, ggml.Q8_0, ggml.Q5_0, ggml.Q4_0} {
+		b.Run(t.String(), func(b *testing.B) {
+			ws := make([]Weights, nm)
+			for i := range ws {
+				ws[i] = benchWeights(b, t, n, k)
+			}
+			a := randSlice(newRand(2), k)
+			c := make([]float32, n)
+			b.SetBytes(ws[0].Bytes())
+			i := 0
+			for b.Loop() {
+				LinearT(c, a, ws[i%nm], nil, 1, n, k)
+				i++
+			}
+		})
+	}
+}
