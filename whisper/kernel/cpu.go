@@ -41,6 +41,9 @@ var (
 	// f16simd reports whether the half-precision weight routines (F16C
 	// conversions with AVX2/FMA) are in use.
 	f16simd bool
+	// f16rows reports whether several rows of activations are multiplied
+	// with F16 weights by the AVX-512 kernels (dotsF16RowsFuncs).
+	f16rows bool
 
 	threads atomic.Int64
 )
@@ -65,6 +68,7 @@ func selectKernels(allowAsm bool) {
 		f16simd = haveF16C
 	}
 	quantVNNI = f16simd && haveVNNI
+	f16rows = f16simd && haveF16Rows
 	if allowAsm && haveAVX512BF16 {
 		bf16Kern = bf16AsmKern
 	}

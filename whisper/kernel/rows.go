@@ -58,6 +58,9 @@ func LinearRows(dst, a []float32, w Weights, bias []float32, m, n, k int, accum 
 // fill whole groups of eight for dots. F16 blocks are read in place by dotsHalf for
 // every row of A (f16acc.go; as gemmDotsF16 does), whose sums do not depend
 // on the other rows.
+// maxF16Rows is the most rows of activations dotsF16RowsFuncs takes a pass.
+const maxF16Rows = 7
+
 func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias []float32, nw int) {
 	chunks := 1
 	if nw > 1 {
@@ -75,6 +78,7 @@ func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias
 		const jb = 16
 		var out [jb]float32
 		var out3 [3][jb]float32
+		var outR [maxF16Rows][jb]float32
 		for j := j0; j < j1; j += jb {
 			nr := min(jb, j1-j)
 			switch {
@@ -86,6 +90,24 @@ func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias
 			default:
 				blk := w.raw[2*j*k : 2*(j+nr)*k]
 				i := 0
+				if f16rows && m >= 2 && halfRowsAtOnce(k) {
+					// Two to seven rows a pass with AVX-512 (each chunk
+					// converted once, the same sums; f16rows_gen.py),
+					// in passes of balanced sizes (8 rows as 4+4, never
+					// one alone); a single row keeps dotsHalf.
+					passes := ceilDiv(m, maxF16Rows)
+					for p := range passes {
+						r := m / passes
+						if p < m%passes {
+							r++
+						}
+						dotsF16RowsFuncs[r](&a[i*k], k, &blk[0], k, k, nr, &outR[0][0], jb)
+						for q := range r {
+							storeRow(c[(i+q)*n+j:(i+q)*n+j+nr], outR[q][:nr], bias, j, accum)
+						}
+						i += r
+					}
+				}
 				if halfRowsAtOnce(k) {
 					// Three, then two rows at a time: each block
 					// converted once per pass, the same sums.
