@@ -42,7 +42,7 @@ var (
 	// conversions with AVX2/FMA) are in use.
 	f16simd bool
 	// f16rows reports whether several rows of activations are multiplied
-	// with F16 weights by the AVX-512 kernels (dotsF16RowsFuncs).
+	// with F16 weights by the AVX-512 kernels (dotsF16Rows).
 	f16rows bool
 
 	threads atomic.Int64
@@ -68,7 +68,7 @@ func selectKernels(allowAsm bool) {
 		f16simd = haveF16C
 	}
 	quantVNNI = f16simd && haveVNNI
-	f16rows = f16simd && haveF16Rows
+	f16rows = f16simd && haveAVX512
 	if allowAsm && haveAVX512BF16 {
 		bf16Kern = bf16AsmKern
 	}

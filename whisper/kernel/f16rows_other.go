@@ -2,6 +2,7 @@
 
 package kernel
 
-const haveF16Rows = false
-
-var dotsF16RowsFuncs [8]func(a *float32, lda int, k *byte, ldk, d, nrows int, out *float32, ldo int)
+// dotsF16Rows is only called where f16rows is set, never in this build.
+func dotsF16Rows(r int, a *float32, lda int, k *byte, ldk, d, nrows int, out *float32, ldo int) {
+	panic("unreachable")
+}

@@ -52,33 +52,37 @@ func LinearRows(dst, a []float32, w Weights, bias []float32, m, n, k int, accum 
 	}
 }
 
+// rowChunkStart is the first of W's n rows in chunk t of rowsDots' chunks:
+// a multiple of 8, n for t = chunks.
+func rowChunkStart(t, chunks, n int) int {
+	if t >= chunks {
+		return n
+	}
+	return (t * n / chunks) &^ 7
+}
+
+// maxF16Rows is the most rows of activations dotsF16Rows takes a pass.
+const maxF16Rows = 7
+
 // rowsDots computes C (+)= A·Wᵀ (+ bias) for F32 or F16 W with nw
 // goroutines, over chunks of W's rows that start at multiples of 8 and
 // blocks of 16 rows within them, so for F32 the rows below n&^7 always
 // fill whole groups of eight for dots. F16 blocks are read in place by dotsHalf for
 // every row of A (f16acc.go; as gemmDotsF16 does), whose sums do not depend
-// on the other rows.
-// maxF16Rows is the most rows of activations dotsF16RowsFuncs takes a pass.
-const maxF16Rows = 7
-
+// on the other rows; with AVX-512, two to seven rows of A share each pass
+// over a block (dotsF16Rows), without AVX-512 three or two
+// (dotsHalf3, dotsHalf2), in the same order.
 func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias []float32, nw int) {
 	chunks := 1
 	if nw > 1 {
 		chunks = min(4*nw, ceilDiv(n, 8))
 	}
-	bound := func(t int) int {
-		if t >= chunks {
-			return n
-		}
-		return (t * n / chunks) &^ 7
-	}
 	f16 := w.typ == ggml.F16
 	parallelFor(chunks, nw, func(t int) {
-		j0, j1 := bound(t), bound(t+1)
+		j0, j1 := rowChunkStart(t, chunks, n), rowChunkStart(t+1, chunks, n)
 		const jb = 16
-		var out [jb]float32
-		var out3 [3][jb]float32
-		var outR [maxF16Rows][jb]float32
+		var outs [maxF16Rows][jb]float32
+		out := &outs[0]
 		for j := j0; j < j1; j += jb {
 			nr := min(jb, j1-j)
 			switch {
@@ -90,7 +94,8 @@ func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias
 			default:
 				blk := w.raw[2*j*k : 2*(j+nr)*k]
 				i := 0
-				if f16rows && m >= 2 && halfRowsAtOnce(k) {
+				switch {
+				case f16rows && m >= 2 && halfRowsAtOnce(k):
 					// Two to seven rows a pass with AVX-512 (each chunk
 					// converted once, the same sums; f16rows_gen.py),
 					// in passes of balanced sizes (8 rows as 4+4, never
@@ -101,25 +106,24 @@ func rowsDots(m, n, k int, a []float32, w Weights, c []float32, accum bool, bias
 						if p < m%passes {
 							r++
 						}
-						dotsF16RowsFuncs[r](&a[i*k], k, &blk[0], k, k, nr, &outR[0][0], jb)
+						dotsF16Rows(r, &a[i*k], k, &blk[0], k, k, nr, &outs[0][0], jb)
 						for q := range r {
-							storeRow(c[(i+q)*n+j:(i+q)*n+j+nr], outR[q][:nr], bias, j, accum)
+							storeRow(c[(i+q)*n+j:(i+q)*n+j+nr], outs[q][:nr], bias, j, accum)
 						}
 						i += r
 					}
-				}
-				if halfRowsAtOnce(k) {
+				case halfRowsAtOnce(k):
 					// Three, then two rows at a time: each block
 					// converted once per pass, the same sums.
 					for ; i+2 <= m; i += 3 {
-						o0, o1, o2 := out3[0][:nr], out3[1][:nr], out3[2][:nr]
+						o0, o1, o2 := outs[0][:nr], outs[1][:nr], outs[2][:nr]
 						if i+3 > m {
 							dotsHalf2(o0, o1, a[i*k:i*k+k], a[(i+1)*k:(i+2)*k], blk, k)
 						} else {
 							dotsHalf3(o0, o1, o2, a[i*k:i*k+k], a[(i+1)*k:(i+2)*k], a[(i+2)*k:(i+3)*k], blk, k)
 						}
 						for r := i; r < min(i+3, m); r++ {
-							storeRow(c[r*n+j:r*n+j+nr], out3[r-i][:nr], bias, j, accum)
+							storeRow(c[r*n+j:r*n+j+nr], outs[r-i][:nr], bias, j, accum)
 						}
 					}
 				}

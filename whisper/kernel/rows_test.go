@@ -138,3 +138,21 @@ func BenchmarkLinearRows(b *testing.B) {
 		})
 	}
 }
+
+// TestRowsDotsAllocatesOnlyItsLoop: a decoder step calls rowsDots tens of
+// times, so its per-task scratch must stay on the stack (an indirect call
+// through a table of kernels once moved it to the heap); the one allocation
+// allowed is the loop body handed to parallelFor.
+func TestRowsDotsAllocatesOnlyItsLoop(t *testing.T) {
+	const n, k = 64, 128
+	h, wf := randHalf(1, n*k)
+	for _, w := range []Weights{F16Weights(h), F32Weights(wf)} {
+		for _, m := range []int{1, 4, 8} {
+			a := randSlice(newRand(2), m*k)
+			c := make([]float32, m*n)
+			if got := testing.AllocsPerRun(20, func() { rowsDots(m, n, k, a, w, c, false, nil, 1) }); got > 1 {
+				t.Errorf("%v m=%d: %v allocations per call, want at most 1", w.typ, m, got)
+			}
+		}
+	}
+}
