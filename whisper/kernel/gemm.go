@@ -431,14 +431,6 @@ func packPanels(dst, src []float32, ld, r0, rows, p0, kc, w int, alpha float32) 
 		h := min(w, rows-ip)
 		d := dst[(ip/w)*kc*w : (ip/w+1)*kc*w]
 		base := (r0+ip)*ld + p0
-		if h == w && w == 6 {
-			pack6(d, src, base, ld, kc, alpha)
-			continue
-		}
-		if h == w && w == 12 {
-			pack12(d, src, base, ld, kc, alpha)
-			continue
-		}
 		if h == w && w == 16 && alpha == 1 {
 			pack16(d, src, base, ld, kc)
 			continue
@@ -457,47 +449,6 @@ func packPanels(dst, src []float32, ld, r0, rows, p0, kc, w int, alpha float32) 
 			for p := 0; p < kc; p++ {
 				d[p*w+r] = 0
 			}
-		}
-	}
-}
-
-func pack6(d, src []float32, base, ld, kc int, alpha float32) {
-	s0 := src[base : base+kc]
-	s1 := src[base+ld : base+ld+kc]
-	s2 := src[base+2*ld : base+2*ld+kc]
-	s3 := src[base+3*ld : base+3*ld+kc]
-	s4 := src[base+4*ld : base+4*ld+kc]
-	s5 := src[base+5*ld : base+5*ld+kc]
-	d = d[:6*kc]
-	for p := range s0 {
-		dd := d[p*6 : p*6+6 : p*6+6]
-		dd[0] = s0[p] * alpha
-		dd[1] = s1[p] * alpha
-		dd[2] = s2[p] * alpha
-		dd[3] = s3[p] * alpha
-		dd[4] = s4[p] * alpha
-		dd[5] = s5[p] * alpha
-	}
-}
-
-func pack12(d, src []float32, base, ld, kc int, alpha float32) {
-	for half := 0; half < 2; half++ {
-		b := base + 6*half*ld
-		s0 := src[b : b+kc]
-		s1 := src[b+ld : b+ld+kc]
-		s2 := src[b+2*ld : b+2*ld+kc]
-		s3 := src[b+3*ld : b+3*ld+kc]
-		s4 := src[b+4*ld : b+4*ld+kc]
-		s5 := src[b+5*ld : b+5*ld+kc]
-		dh := d[6*half : 12*kc]
-		for p := range s0 {
-			dd := dh[p*12 : p*12+6 : p*12+6]
-			dd[0] = s0[p] * alpha
-			dd[1] = s1[p] * alpha
-			dd[2] = s2[p] * alpha
-			dd[3] = s3[p] * alpha
-			dd[4] = s4[p] * alpha
-			dd[5] = s5[p] * alpha
 		}
 	}
 }
