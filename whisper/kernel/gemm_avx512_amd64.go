@@ -13,8 +13,8 @@ var (
 	haveAVX512BF16 = haveAVX512 && cpu.X86.HasAVX512BF16
 )
 
-// avx512Kernel is the AVX-512 FP32 micro-kernel (12×32 tile, A broadcast
-// from memory by the FMA). Where 512-bit FMAs run at full width (Zen 5,
+// avx512Kernel is the AVX-512 FP32 micro-kernel (12×32 tile; see
+// sgemm512_gen.py for the register plan). Where 512-bit FMAs run at full width (Zen 5,
 // Intel server cores) it doubles the arithmetic of a k step against the
 // AVX2 6×16 kernel; where they run as two halves (Zen 4) it issues half the
 // instructions for the same work.

@@ -53,9 +53,9 @@ func BenchmarkLinearTStored(b *testing.B) {
 
 // BenchmarkLinearTFromMemory times the single-token product (m=1) of base's
 // logits shape (51865×512) per weight type, rotating through five matrices
-// (over 100 MB for F16, more than the L3) so that the weights come from
-// memory, as a decoder token's do; BenchmarkLinearTStored's one matrix stays
-// in the cache. GB/s is weight bytes read per second.
+// (75 MB in all for Q4_0, 266 MB for F16) so that the weights come from
+// memory, as a decoder token's do; BenchmarkLinearTStored's one matrix can
+// stay in the cache. GB/s is weight bytes read per second.
 //
 //	go test -run '^$' -bench LinearTFromMemory ./whisper/kernel/
 func BenchmarkLinearTFromMemory(b *testing.B) {
