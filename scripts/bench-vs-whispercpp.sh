@@ -16,7 +16,8 @@
 #     WAV (jfk.wav repeated): `xdnactl transcribe --model M --beam-size 1
 #     --best-of 1 --no-fallback F` with GOMAXPROCS=T against `whisper-cli -m M
 #     -f F -t T -bs 1 -bo 1 -nf` (random weights: both decode nonsense, each
-#     window up to its token limit; the token counts are not forced equal);
+#     window up to its token limit; the token counts are not forced equal,
+#     the table shows each side's);
 #   - peak RSS transcribing jfk.wav (/usr/bin/time -v "Maximum resident set
 #     size"), same commands.
 # Ratios are ours / whisper.cpp's (goals: ≤ 0.6 for time, ≤ 1.1 for RSS).
@@ -128,7 +129,7 @@ for d in $DIMS; do
   for t in $TYPES; do
     name=$d-$t
     m=$tmp/models/$name.bin
-    enc_o='' enc_w='' dec_o='' dec_w='' load_o='' load_w='' rss_after='' e2e_o='' e2e_w='' rss_o='' rss_w='' runs_w=''
+    enc_o='' enc_w='' dec_o='' dec_w='' load_o='' load_w='' rss_after='' e2e_o='' e2e_w='' rss_o='' rss_w='' runs_w='' toks_o=''
     for r in $(seq "$N"); do
       echo "== $name round $r/$N" >&2
       # Ours: the encoder (BENCHTIME windows), then DEC_BENCHTIME tokens.
@@ -173,9 +174,14 @@ for d in $DIMS; do
       "$WHISPERCPP/whisper-cli" -m "$m" -f "$tmp/long.wav" -t "$THREADS" -bs 1 -bo 1 -nf >"$tmp/whispercpp-$name.txt" 2>"$tmp/whispercpp-$name.e2e.log" || echo "$name: whisper-cli failed" >&2
       e=$(now)
       e2e_w=$(min "$e2e_w" "$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.2f", e - s }')")
+      # Tokens each side sampled: whisper-cli's decode runs; ours, the
+      # tokens of our result's segments (timestamps included, as in
+      # whisper.cpp's runs). With random weights the two may differ, and then
+      # the ratio compares unequal work.
+      toks_o=$(python3 -c 'import json, sys; print(sum(len(s.get("tokens", [])) for s in json.load(open(sys.argv[1])).get("segments", [])))' "$tmp/ours-$name.json" 2>/dev/null || echo '?')
       runs_w=$(awk '/decode time/ { for (i = 1; i <= NF; i++) if ($i == "runs") print $(i-1) }' "$tmp/whispercpp-$name.e2e.log")
     done
-    rows+=("| $name | $enc_o s | $enc_w s | $(ratio "$enc_o" "$enc_w") | $dec_o ms | $dec_w ms | $(ratio "$dec_o" "$dec_w") | $load_o s ($rss_after MiB) | $load_w s | $e2e_o s | $e2e_w s (${runs_w:-?} tokens) | $(ratio "$e2e_o" "$e2e_w") | $rss_o MB | $rss_w MB | $(ratio "$rss_o" "$rss_w") |")
+    rows+=("| $name | $enc_o s | $enc_w s | $(ratio "$enc_o" "$enc_w") | $dec_o ms | $dec_w ms | $(ratio "$dec_o" "$dec_w") | $load_o s ($rss_after MiB) | $load_w s | $e2e_o s (${toks_o:-?} tokens) | $e2e_w s (${runs_w:-?} tokens) | $(ratio "$e2e_o" "$e2e_w") | $rss_o MB | $rss_w MB | $(ratio "$rss_o" "$rss_w") |")
   done
 done
 
