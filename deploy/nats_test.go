@@ -327,6 +327,22 @@ func TestNATSPermissions(t *testing.T) {
 			t.Errorf("dead letter reason %q, want %s…", dl.Reason, queue.ReasonExhausted)
 		}
 	})
+	// Progress: the worker publishes a job's events (the upload's job below
+	// reaches its fetch stage), the publisher and the reader follow them.
+	upID := queue.UploadJobID("audio", "up/perm.wav", queue.UploadVersion("0123abcd", ""))
+	progressSeen := map[string]chan *job.Progress{}
+	for _, c := range []*natsClient{publisher, reader} {
+		ch := make(chan *job.Progress, 16)
+		sub, err := queue.SubscribeProgress(c.nc, qc, func(p *job.Progress) { ch <- p }, upID)
+		if err != nil {
+			t.Fatalf("subscribe to progress as %s: %v", c.role, err)
+		}
+		defer sub.Unsubscribe()
+		if err := c.nc.FlushWithContext(ctx); err != nil {
+			t.Fatal(err)
+		}
+		progressSeen[c.role] = ch
+	}
 	t.Run("minio and worker: an upload becomes a job", func(t *testing.T) {
 		ev := map[string]any{"EventName": "s3:ObjectCreated:Put", "Records": []any{map[string]any{
 			"eventName": "s3:ObjectCreated:Put",
@@ -338,7 +354,19 @@ func TestNATSPermissions(t *testing.T) {
 		}
 		// S3 is unreachable here: the job is retried, then dead-lettered
 		// (MAX_DELIVER 2) — which proves it was created and pulled.
-		waitDeadLetter(t, admin, qc, queue.UploadJobID("audio", "up/perm.wav", queue.UploadVersion("0123abcd", "")), 45*time.Second)
+		waitDeadLetter(t, admin, qc, upID, 45*time.Second)
+	})
+	t.Run("worker, publisher and reader: progress", func(t *testing.T) {
+		for role, ch := range progressSeen {
+			select {
+			case p := <-ch:
+				if p.Stage != job.StageFetch || p.Worker != "deploy-test" {
+					t.Errorf("%s got progress %+v, want the fetch stage from deploy-test", role, p)
+				}
+			case <-time.After(10 * time.Second):
+				t.Errorf("%s got no progress of job %s", role, upID)
+			}
+		}
 	})
 
 	// What each role must not do. Every case must fail, and the server
@@ -363,6 +391,17 @@ func TestNATSPermissions(t *testing.T) {
 				return err
 			}
 			defer sub.Unsubscribe()
+			if err := c.nc.FlushWithContext(ctx); err != nil {
+				return err
+			}
+			return waitErr(ctx, c, subject)
+		}
+	}
+	publishCore := func(c *natsClient, subject string) func(context.Context) error {
+		return func(ctx context.Context) error {
+			if err := c.nc.Publish(subject, []byte(`{"job_id":"forged","stage":"fetch"}`)); err != nil {
+				return err
+			}
 			if err := c.nc.FlushWithContext(ctx); err != nil {
 				return err
 			}
@@ -405,6 +444,9 @@ func TestNATSPermissions(t *testing.T) {
 		{reader, "submit a job", qc.JobsSubject, publish(reader, qc.JobsSubject)},
 		{reader, "consume jobs", "$JS.API.CONSUMER.INFO." + qc.JobsStream + "." + qc.Consumer, consume(reader)},
 		{reader, "listen to results in flight", qc.ResultsSubjectPrefix + ".>", subscribe(reader, qc.ResultsSubjectPrefix+".>")},
+		{reader, "forge a job's progress", qc.ProgressSubject("forged"), publishCore(reader, qc.ProgressSubject("forged"))},
+		{publisher, "forge a job's progress", qc.ProgressSubject("forged"), publishCore(publisher, qc.ProgressSubject("forged"))},
+		{minio, "listen to progress", qc.ProgressSubjectPrefix + ".>", subscribe(minio, qc.ProgressSubjectPrefix+".>")},
 		{minio, "submit a job", qc.JobsSubject, publish(minio, qc.JobsSubject)},
 		{minio, "listen to jobs", qc.JobsSubject, subscribe(minio, qc.JobsSubject)},
 		{wc, "delete a stored result", "$JS.API.STREAM.MSG.DELETE." + qc.ResultsStream, api(wc, "$JS.API.STREAM.MSG.DELETE."+qc.ResultsStream)},

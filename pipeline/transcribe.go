@@ -77,6 +77,24 @@ type Request struct {
 	// WordTimestamps asks the text decoder for each segment's words
 	// (job.Segment.Words); VAD's mapping back applies to them too.
 	WordTimestamps bool
+	// Progress, if set, is told each stage the job enters and, after every
+	// window, how far the transcript has come (job.Progress without its
+	// JobID and Worker). It is called on the job's goroutine and must not
+	// block.
+	Progress func(job.Progress)
+}
+
+// report tells req.Progress, if set, where the job is.
+func (req *Request) report(p job.Progress) {
+	if req.Progress != nil {
+		req.Progress(p)
+	}
+}
+
+// windowsLeft is the number of windows samples more samples take when
+// every window moves a full 30 s.
+func windowsLeft(samples int64) int {
+	return int((samples + SamplesPerWindow - 1) / SamplesPerWindow)
 }
 
 // Timings are the time spent in each stage, summed over windows.
@@ -169,6 +187,7 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 	tr = &Transcript{}
 
 	start := time.Now()
+	req.report(job.Progress{Stage: job.StageDecode})
 	spool, samples, err := t.decode(ctx, req.Audio, req.Size, audio.Data())
 	tr.Timings.Decode = time.Since(start)
 	if req.ReleaseAudio != nil {
@@ -192,6 +211,8 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 		defer sess.Close()
 	}
 	scratch := make([]byte, 64<<10)
+	done := job.Progress{Stage: job.StageTranscribe, WindowsTotal: windowsLeft(samples), DurationS: float64(samples) / SampleRate}
+	req.report(done)
 	var w Window
 	for off := int64(0); off < samples; w.Index++ {
 		w.Start = time.Duration(off) * time.Second / SampleRate
@@ -219,6 +240,9 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 		}
 		tr.Segments = append(tr.Segments, text.Segments...)
 		tr.Windows++
+		done.WindowsDone, done.AudioDoneS = tr.Windows, float64(off)/SampleRate
+		done.WindowsTotal = tr.Windows + windowsLeft(samples-off)
+		req.report(done)
 	}
 	speech.mapBack(tr.Segments)
 	for i, s := range tr.Segments {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -112,6 +113,27 @@ func TestTranscribeWindows(t *testing.T) {
 	}
 	if out.Timings.Mel <= 0 || out.Timings.Decode <= 0 {
 		t.Fatalf("timings %+v", out.Timings)
+	}
+}
+
+// Request.Progress hears each stage and, after every window, the windows
+// and seconds of audio done: 70 s is 3 windows.
+func TestTranscribeProgress(t *testing.T) {
+	pools := newPools(t, 1, 1, 1)
+	tr := newTranscriber(t, pools, &recordingText{pools: pools})
+	data := wavBytes(70)
+	var got []job.Progress
+	_, err := tr.Transcribe(context.Background(), &pipeline.Request{Audio: bytes.NewReader(data), Size: int64(len(data)),
+		Progress: func(p job.Progress) { got = append(got, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := func(done, total int, at float64) job.Progress {
+		return job.Progress{Stage: job.StageTranscribe, WindowsDone: done, WindowsTotal: total, AudioDoneS: at, DurationS: 70}
+	}
+	want := []job.Progress{{Stage: job.StageDecode}, tp(0, 3, 0), tp(1, 3, 30), tp(2, 3, 60), tp(3, 3, 70)}
+	if !slices.Equal(got, want) {
+		t.Fatalf("progress:\n got %+v\nwant %+v", got, want)
 	}
 }
 

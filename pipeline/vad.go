@@ -58,6 +58,7 @@ func (t *Transcriber) speechOnly(ctx context.Context, req *Request, spool **os.F
 	}
 	start := time.Now()
 	defer func() { tm.VAD += time.Since(start) }()
+	req.report(job.Progress{Stage: job.StageVAD, DurationS: float64(*samples) / SampleRate})
 	probs, err := t.vad.probabilities(ctx, *spool, *samples)
 	if err != nil {
 		return nil, err

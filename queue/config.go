@@ -14,19 +14,20 @@ import (
 
 // Defaults applied by Config.WithDefaults.
 const (
-	DefaultURL                  = nats.DefaultURL
-	DefaultJobsStream           = "JOBS"
-	DefaultJobsSubject          = "transcribe.jobs"
-	DefaultResultsStream        = "RESULTS"
-	DefaultResultsSubjectPrefix = "transcribe.results"
-	DefaultResultsMaxAge        = 72 * time.Hour
-	DefaultDLQStream            = "DLQ"
-	DefaultDLQSubject           = "transcribe.dlq"
-	DefaultConsumer             = "xdna-workers"
-	DefaultAckWait              = 60 * time.Second
-	DefaultMaxDeliver           = 8
-	DefaultDuplicateWindow      = 2 * time.Minute
-	DefaultReplicas             = 1
+	DefaultURL                   = nats.DefaultURL
+	DefaultJobsStream            = "JOBS"
+	DefaultJobsSubject           = "transcribe.jobs"
+	DefaultResultsStream         = "RESULTS"
+	DefaultResultsSubjectPrefix  = "transcribe.results"
+	DefaultResultsMaxAge         = 72 * time.Hour
+	DefaultDLQStream             = "DLQ"
+	DefaultDLQSubject            = "transcribe.dlq"
+	DefaultProgressSubjectPrefix = "transcribe.progress"
+	DefaultConsumer              = "xdna-workers"
+	DefaultAckWait               = 60 * time.Second
+	DefaultMaxDeliver            = 8
+	DefaultDuplicateWindow       = 2 * time.Minute
+	DefaultReplicas              = 1
 	// DefaultJobsMaxBytes and DefaultJobsMaxAge cap JOBS: about 250,000
 	// waiting jobs of 1 KiB, none older than a week. A full JOBS refuses
 	// new jobs (the publisher gets an error) rather than dropping queued
@@ -89,6 +90,9 @@ type Config struct {
 	// DLQStream holds messages that are not jobs at all, on DLQSubject.
 	DLQStream  string `env:"DLQ_STREAM" envDefault:"DLQ"`
 	DLQSubject string `env:"DLQ_SUBJECT" envDefault:"transcribe.dlq"`
+	// ProgressSubjectPrefix is where workers publish a running job's
+	// progress, on ProgressSubjectPrefix.<job_id> (core NATS, no stream).
+	ProgressSubjectPrefix string `env:"PROGRESS_SUBJECT_PREFIX" envDefault:"transcribe.progress"`
 
 	// Consumer is the durable pull consumer on JobsStream that all workers
 	// share.
@@ -193,6 +197,7 @@ func (c Config) WithDefaults() Config {
 	setStr(&c.ResultsSubjectPrefix, DefaultResultsSubjectPrefix)
 	setStr(&c.DLQStream, DefaultDLQStream)
 	setStr(&c.DLQSubject, DefaultDLQSubject)
+	setStr(&c.ProgressSubjectPrefix, DefaultProgressSubjectPrefix)
 	setStr(&c.Consumer, DefaultConsumer)
 	setDur(&c.ResultsMaxAge, DefaultResultsMaxAge)
 	setDur(&c.AckWait, DefaultAckWait)
@@ -236,7 +241,7 @@ func (c Config) Validate() error {
 	}
 	for _, s := range []struct{ field, v string }{
 		{"JobsSubject", c.JobsSubject}, {"ResultsSubjectPrefix", c.ResultsSubjectPrefix},
-		{"DLQSubject", c.DLQSubject},
+		{"DLQSubject", c.DLQSubject}, {"ProgressSubjectPrefix", c.ProgressSubjectPrefix},
 	} {
 		if !literalSubject(s.v) {
 			bad("%s %q must be a literal subject (dot-separated tokens, no wildcards or whitespace)", s.field, s.v)
@@ -248,6 +253,13 @@ func (c Config) Validate() error {
 	for _, s := range []string{c.JobsSubject, c.DLQSubject} {
 		if c.ResultsSubjectPrefix != "" && strings.HasPrefix(s, c.ResultsSubjectPrefix+".") {
 			bad("subject %q overlaps the results subjects %s.>", s, c.ResultsSubjectPrefix)
+		}
+	}
+	if p := c.ProgressSubjectPrefix; p != "" {
+		for _, s := range []string{c.JobsSubject, c.DLQSubject, c.ResultsSubjectPrefix} {
+			if s == p || strings.HasPrefix(s, p+".") || strings.HasPrefix(p, s+".") {
+				bad("ProgressSubjectPrefix %q overlaps subject %q: progress is not to be stored in a stream", p, s)
+			}
 		}
 	}
 	if c.ResultsMaxAge < 0 {
@@ -316,6 +328,11 @@ func (c Config) hasCredentials() bool {
 	return false
 }
 
+// ProgressSubject is the subject a running job's progress is published on.
+func (c Config) ProgressSubject(jobID string) string {
+	return c.WithDefaults().ProgressSubjectPrefix + "." + jobID
+}
+
 // ResultSubject is the subject a result for jobID is published on.
 func (c Config) ResultSubject(jobID string) string {
 	return c.WithDefaults().ResultsSubjectPrefix + "." + jobID
@@ -350,6 +367,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("results_max_age", r.ResultsMaxAge),
 		slog.String("dlq_stream", r.DLQStream),
 		slog.String("dlq_subject", r.DLQSubject),
+		slog.String("progress_subject_prefix", r.ProgressSubjectPrefix),
 		slog.String("consumer", r.Consumer),
 		slog.Duration("ack_wait", r.AckWait),
 		slog.Int("max_deliver", r.MaxDeliver),

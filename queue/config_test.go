@@ -16,7 +16,7 @@ func TestConfigDefaults(t *testing.T) {
 	want := queue.Config{
 		URL: "nats://127.0.0.1:4222", JobsStream: "JOBS", JobsSubject: "transcribe.jobs",
 		ResultsStream: "RESULTS", ResultsSubjectPrefix: "transcribe.results", ResultsMaxAge: 72 * time.Hour,
-		DLQStream: "DLQ", DLQSubject: "transcribe.dlq", Consumer: "xdna-workers",
+		DLQStream: "DLQ", DLQSubject: "transcribe.dlq", ProgressSubjectPrefix: "transcribe.progress", Consumer: "xdna-workers",
 		AckWait: 60 * time.Second, MaxDeliver: 8, DuplicateWindow: 2 * time.Minute, Replicas: 1,
 		BackOff: []time.Duration{}, JobsMaxBytes: 256 << 20, JobsMaxAge: 7 * 24 * time.Hour,
 		DLQMaxBytes: 256 << 20, DLQMaxAge: 30 * 24 * time.Hour,
@@ -29,6 +29,9 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if got := c.ResultSubject("call-1"); got != "transcribe.results.call-1" {
 		t.Fatalf("ResultSubject = %q", got)
+	}
+	if got := c.ProgressSubject("call-1"); got != "transcribe.progress.call-1" {
+		t.Fatalf("ProgressSubject = %q", got)
 	}
 	// Explicit values survive.
 	c = queue.Config{AckWait: time.Second, MaxDeliver: -1, JobsStream: "J"}.WithDefaults()
@@ -51,6 +54,20 @@ func TestConfigValidateReportsAll(t *testing.T) {
 		if !strings.Contains(err.Error(), frag) {
 			t.Errorf("error does not mention %q:\n%v", frag, err)
 		}
+	}
+}
+
+// Progress is published on core NATS: a prefix that a stream's subjects
+// overlap would store every event (or feed progress to the workers as jobs).
+func TestConfigProgressSubjectMustNotOverlap(t *testing.T) {
+	for _, p := range []string{"transcribe.jobs", "transcribe.results", "transcribe.results.p", "transcribe", "transcribe.dlq", "a.*"} {
+		c := queue.Config{ProgressSubjectPrefix: p}.WithDefaults()
+		if err := c.Validate(); !errors.Is(err, queue.ErrInvalidConfig) || !strings.Contains(err.Error(), "ProgressSubjectPrefix") {
+			t.Errorf("ProgressSubjectPrefix %q: Validate = %v", p, err)
+		}
+	}
+	if err := (queue.Config{ProgressSubjectPrefix: "fleet.progress"}).WithDefaults().Validate(); err != nil {
+		t.Errorf("a separate prefix: %v", err)
 	}
 }
 

@@ -236,6 +236,8 @@ func (w *Worker) run(ctx context.Context, j *job.Job, reserved xdna.Buffer, res 
 	dropAudio := sync.OnceFunc(func() { f.Close() })
 	defer dropAudio()
 
+	prog := w.progressOf(j.ID)
+	prog.report(job.Progress{Stage: job.StageFetch})
 	start := time.Now()
 	size, err := w.store.Fetch(ctx, j.Audio, int64(w.cfg.MaxAudioBytes), f)
 	if err != nil {
@@ -250,7 +252,7 @@ func (w *Worker) run(ctx context.Context, j *job.Job, reserved xdna.Buffer, res 
 	tr, err := w.tr.Transcribe(ctx, &pipeline.Request{
 		Audio: f, Size: size, Reserved: reserved, ReleaseAudio: dropAudio,
 		Language: j.Language, Task: j.Task, Prompt: j.Prompt, Decoding: j.Decoding, VAD: w.useVAD(ctx, j),
-		WordTimestamps: j.WordTimestamps,
+		WordTimestamps: j.WordTimestamps, Progress: prog.report,
 	})
 	if err != nil {
 		return err

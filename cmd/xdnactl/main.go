@@ -306,12 +306,13 @@ func isTerminal(w io.Writer) bool {
 
 // submitCmd uploads files and publishes a job for each.
 type submitCmd struct {
-	Wait     bool          `help:"Wait for each result and print it as one JSON line."`
-	Language string        `help:"Language code, or auto."`
-	Task     string        `help:"transcribe or translate."`
-	Timeout  time.Duration `default:"30m" help:"With --wait, give up after this long."`
-	Files    []string      `arg:"" name:"file" help:"Audio files."`
-	Conn     connFlags     `embed:""`
+	Wait       bool          `help:"Wait for each result and print it as one JSON line; a progress bar per job on stderr meanwhile."`
+	NoProgress bool          `name:"no-progress" help:"With --wait, no progress bars."`
+	Language   string        `help:"Language code, or auto."`
+	Task       string        `help:"transcribe or translate."`
+	Timeout    time.Duration `default:"30m" help:"With --wait, give up after this long."`
+	Files      []string      `arg:"" name:"file" help:"Audio files."`
+	Conn       connFlags     `embed:""`
 }
 
 // Run uploads and submits; with --wait it prints the results.
@@ -341,21 +342,34 @@ func (c *submitCmd) Run(a *app) error {
 	var ids []string
 	files := map[string]string{} // job id → file
 	submitted := map[string]time.Time{}
+	show := newBars(stderr, isTerminal(stderr))
+	if c.Wait && !c.NoProgress {
+		// Every job's progress, shown for ours (labelled before they are
+		// submitted): the ids are not known until the files are uploaded,
+		// and a job may start at once.
+		show.labelledOnly = true
+		sub, err := queue.SubscribeProgress(nc, cfg.queue(), show.Update)
+		if err != nil {
+			return err
+		}
+		defer sub.Unsubscribe()
+	}
 	for _, file := range c.Files {
 		id := newJobID(file)
 		ref, err := upload(ctx, st, cfg.Bucket, file, id, stderr)
 		if err != nil {
 			return err
 		}
+		show.Label(id, file)
+		files[id], submitted[id] = file, time.Now()
 		if err := pub.Submit(ctx, &job.Job{ID: id, Audio: ref, Language: c.Language, Task: c.Task}); err != nil {
 			return publishError(cfg.queue(), err)
 		}
 		ids = append(ids, id)
-		files[id], submitted[id] = file, time.Now()
 		if !c.Wait {
 			fmt.Fprintln(stdout, id)
 		} else {
-			fmt.Fprintf(stderr, "%s: queued as %s\n", file, id)
+			show.Printf("%s: queued as %s\n", file, id)
 		}
 	}
 	if !c.Wait {
@@ -370,10 +384,10 @@ func (c *submitCmd) Run(a *app) error {
 		took := time.Since(submitted[r.JobID]).Round(10 * time.Millisecond)
 		if r.Status != job.StatusSucceeded {
 			failed++
-			fmt.Fprintf(stderr, "%s: failed after %v: %s: %s\n", files[r.JobID], took, r.Error.Code, r.Error.Message)
+			show.Done(r.JobID, fmt.Sprintf("%s: failed after %v: %s: %s", files[r.JobID], took, r.Error.Code, r.Error.Message))
 			return
 		}
-		fmt.Fprintf(stderr, "%s: done in %v (%.1f s of audio, %d segments)\n", files[r.JobID], took, r.DurationS, len(r.Segments))
+		show.Done(r.JobID, fmt.Sprintf("%s: done in %v (%.1f s of audio, %d segments)", files[r.JobID], took, r.DurationS, len(r.Segments)))
 	})
 	if err != nil {
 		return fmt.Errorf("waiting for results: %w", err)
@@ -459,12 +473,14 @@ func (c *uploadCmd) Run(a *app) error {
 
 // watchCmd follows results.
 type watchCmd struct {
-	FromStart bool      `name:"from-start" help:"Print the results already stored, then follow."`
-	Jobs      []string  `arg:"" optional:"" name:"job-id" help:"Follow only these jobs."`
-	Conn      connFlags `embed:""`
+	FromStart  bool      `name:"from-start" help:"Print the results already stored, then follow."`
+	NoProgress bool      `name:"no-progress" help:"No progress bars of running jobs on stderr."`
+	Jobs       []string  `arg:"" optional:"" name:"job-id" help:"Follow only these jobs."`
+	Conn       connFlags `embed:""`
 }
 
-// Run prints results as JSON lines until interrupted.
+// Run prints results as JSON lines until interrupted, and meanwhile a
+// progress bar per running job on stderr.
 func (c *watchCmd) Run(a *app) error {
 	ctx, stdout := a.ctx, a.stdout
 	cfg, err := c.Conn.config()
@@ -483,8 +499,17 @@ func (c *watchCmd) Run(a *app) error {
 	if len(c.Jobs) > 0 {
 		opts = append(opts, queue.WatchJobs(c.Jobs...))
 	}
+	show := newBars(a.stderr, isTerminal(a.stderr))
+	if !c.NoProgress {
+		sub, err := queue.SubscribeProgress(nc, cfg.queue(), show.Update, c.Jobs...)
+		if err != nil {
+			return err
+		}
+		defer sub.Unsubscribe()
+	}
 	enc := json.NewEncoder(stdout)
 	err = queue.Watch(ctx, js, cfg.queue(), func(r *job.Result, _ jetstream.Msg) error {
+		show.Done(r.JobID, "")
 		return enc.Encode(r)
 	}, opts...)
 	if ctx.Err() != nil {

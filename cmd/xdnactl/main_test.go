@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xdna-worker/xdna-worker/audio/wav"
+	"github.com/xdna-worker/xdna-worker/internal/logbuf"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/loadtest"
 	"github.com/xdna-worker/xdna-worker/pipeline"
@@ -86,6 +88,41 @@ func TestSubmitWait(t *testing.T) {
 		if err := json.Unmarshal([]byte(l), &r); err != nil || r.Status != job.StatusSucceeded || !strings.HasPrefix(r.JobID, "first-call-") && !strings.HasPrefix(r.JobID, "second-") {
 			t.Fatalf("line %q: %v", l, err)
 		}
+	}
+}
+
+// submit --wait and watch show a job's progress on stderr (a line per
+// event off a terminal) while it runs: 100 s of audio in 4 windows of 1.2 s.
+func TestProgressBars(t *testing.T) {
+	fleet(t, "1200")
+	file := writeWAV(t, "long call.wav", 100)
+	wctx, wcancel := context.WithCancel(context.Background())
+	defer wcancel()
+	// Written by the NATS connection's goroutine, which may still be
+	// finishing a callback when watch returns.
+	var wout, werr logbuf.Buffer
+	watched := make(chan int, 1)
+	go func() { watched <- run(wctx, []string{"watch"}, &wout, &werr) }()
+
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if code := run(ctx, []string{"submit", "--wait", file}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	bar := regexp.MustCompile(`(?m)/long call\.wav \[#*-*\] +\d+% transcribe window [1-4]/4 \d+\.\d/100\.0 s$`)
+	if !bar.MatchString(errOut.String()) {
+		t.Fatalf("submit --wait shows no progress bar of a window done:\n%s", errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "long call.wav: done in") {
+		t.Fatalf("submit --wait: no done line:\n%s", errOut.String())
+	}
+	wcancel()
+	if code := <-watched; code != 0 {
+		t.Fatalf("watch exit %d: %s", code, werr.String())
+	}
+	if !regexp.MustCompile(`(?m)^long-call-[0-9a-f]+ \[#*-*\] +\d+% transcribe window [1-4]/4`).MatchString(werr.String()) {
+		t.Fatalf("watch shows no progress bar:\n%s", werr.String())
 	}
 }
 
