@@ -63,10 +63,13 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, j *job.Job, err 
 	}
 	// Tracked before the bucket is asked, so that a cancellation made in
 	// between is not missed: it is either in the bucket or reaches tctx.
+	// The bucket is asked under ctx, not tctx: a cancellation that arrives
+	// meanwhile must not make the question fail (transient) but end the
+	// run below as canceled.
 	tctx, untrack := w.cancelWatch.Track(xdna.WithOwner(ctx, owner), j.ID)
 	defer untrack()
 	if err == nil {
-		err = w.checkCanceled(tctx, j.ID)
+		err = w.checkCanceled(ctx, j.ID)
 	}
 	timedOut, canceled := false, job.CodeOf(err) == job.CodeCanceled
 	if err == nil {
