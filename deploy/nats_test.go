@@ -291,6 +291,30 @@ func TestNATSPermissions(t *testing.T) {
 			t.Errorf("result %+v, want failed invalid_job", got)
 		}
 	})
+	t.Run("publisher and worker: a cancelled job", func(t *testing.T) {
+		// The publisher cancels, then submits: the worker reads the
+		// cancellation at pickup (and its watch sees the put) and answers
+		// with a failed result, code canceled, before any storage call.
+		cancels, err := queue.OpenCancels(ctx, publisher.js, qc)
+		if err != nil {
+			t.Fatalf("open the cancellation bucket as publisher: %v", err)
+		}
+		if err := cancels.Cancel(ctx, "perm.canceled"); err != nil {
+			t.Fatalf("cancel as publisher: %v", err)
+		}
+		if err := pub.Submit(ctx, &job.Job{ID: "perm.canceled", Audio: job.ObjectRef{Bucket: "audio", Key: "x.wav"}}); err != nil {
+			t.Fatalf("submit as publisher: %v", err)
+		}
+		actx, acancel := context.WithTimeout(ctx, 30*time.Second)
+		defer acancel()
+		var got *job.Result
+		if err := queue.Await(actx, publisher.js, qc, []string{"perm.canceled"}, func(r *job.Result) { got = r }); err != nil {
+			t.Fatalf("await as publisher: %v", err)
+		}
+		if got.Status != job.StatusFailed || got.Error == nil || got.Error.Code != job.CodeCanceled {
+			t.Errorf("result %+v, want failed canceled", got)
+		}
+	})
 	t.Run("reader: results", func(t *testing.T) {
 		if _, err := queue.LastResult(ctx, reader.js, qc, "perm.bad"); err != nil {
 			t.Errorf("LastResult as reader: %v", err)
@@ -461,6 +485,11 @@ func TestNATSPermissions(t *testing.T) {
 		{wc, "update its own consumer", "$JS.API.CONSUMER.CREATE." + qc.JobsStream + "." + qc.Consumer, api(wc, "$JS.API.CONSUMER.CREATE."+qc.JobsStream+"."+qc.Consumer)},
 		{wc, "delete a message of UPLOADS", "$JS.API.STREAM.MSG.DELETE." + cfg.Uploads.Stream, api(wc, "$JS.API.STREAM.MSG.DELETE."+cfg.Uploads.Stream)},
 		{wc, "listen on the default inbox", "_INBOX.>", subscribe(wc, "_INBOX.>")},
+		{wc, "cancel a job", "$KV." + qc.CancelBucket + ".forged", publish(wc, "$KV."+qc.CancelBucket+".forged")},
+		{wc, "purge the cancellation bucket", "$JS.API.STREAM.PURGE.KV_" + qc.CancelBucket, api(wc, "$JS.API.STREAM.PURGE.KV_"+qc.CancelBucket)},
+		{reader, "cancel a job", "$KV." + qc.CancelBucket + ".forged", publish(reader, "$KV."+qc.CancelBucket+".forged")},
+		{publisher, "delete the cancellation bucket", "$JS.API.STREAM.DELETE.KV_" + qc.CancelBucket, api(publisher, "$JS.API.STREAM.DELETE.KV_"+qc.CancelBucket)},
+		{publisher, "shorten the cancellations' TTL", "$JS.API.STREAM.UPDATE.KV_" + qc.CancelBucket, api(publisher, "$JS.API.STREAM.UPDATE.KV_"+qc.CancelBucket)},
 		{publisher, "listen on the worker's inbox (pulled jobs)", "_INBOX_worker.>", subscribe(publisher, "_INBOX_worker.>")},
 		{reader, "listen on the publisher's inbox", "_INBOX_publisher.>", subscribe(reader, "_INBOX_publisher.>")},
 		{minio, "listen on the worker's inbox", "_INBOX_worker.>", subscribe(minio, "_INBOX_worker.>")},

@@ -8,7 +8,10 @@ import (
 // Code is the machine-readable reason of a failed result (error.code).
 type Code string
 
-// Error codes of failed results.
+// Error codes of failed results. CodeCanceled is the one failure that is
+// not the job's nor the worker's: someone cancelled the job (xdnactl
+// cancel, a gateway whose client went away) before or while it ran. It is
+// final: a cancelled job is never retried nor dead-lettered.
 const (
 	CodeInvalidJob        Code = "invalid_job"
 	CodeAudioNotFound     Code = "audio_not_found"
@@ -18,6 +21,7 @@ const (
 	CodeUnsupportedFormat Code = "unsupported_format"
 	CodeTimeout           Code = "timeout"
 	CodeInternal          Code = "internal"
+	CodeCanceled          Code = "canceled"
 )
 
 // Sentinel errors.

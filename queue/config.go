@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,17 @@ const (
 	// kept 30 days; when DLQ is full the oldest go first.
 	DefaultDLQMaxBytes = 256 << 20
 	DefaultDLQMaxAge   = 30 * 24 * time.Hour
+	// DefaultCancelBucket, DefaultCancelTTL and DefaultCancelMaxBytes
+	// name and cap the key-value bucket of cancellations (Cancels). A
+	// cancellation is kept a day: long enough for a job cancelled while it
+	// waits in a normal backlog to be seen when it is picked up, short
+	// enough that the bucket stays small (about 250 bytes a cancellation:
+	// 64 MiB hold some 250,000 a day). A job that waits in JOBS longer
+	// than CancelTTL after its cancellation runs; raise CANCEL_TTL (up to
+	// JOBS_MAX_AGE) where backlogs last longer.
+	DefaultCancelBucket   = "transcribe-cancel"
+	DefaultCancelTTL      = 24 * time.Hour
+	DefaultCancelMaxBytes = 64 << 20
 )
 
 // minStreamBytes is the smallest stream cap Validate accepts: two
@@ -123,6 +135,14 @@ type Config struct {
 	DLQMaxBytes Bytes         `env:"DLQ_MAX_BYTES" envDefault:"256MiB"`
 	DLQMaxAge   time.Duration `env:"DLQ_MAX_AGE" envDefault:"720h"`
 
+	// CancelBucket is the JetStream key-value bucket of cancellations: a
+	// key named after a job id cancels the job (Cancels). Its keys expire
+	// after CancelTTL; CancelMaxBytes caps it (a negative value lifts the
+	// cap), and a full bucket refuses new cancellations.
+	CancelBucket   string        `env:"CANCEL_BUCKET" envDefault:"transcribe-cancel"`
+	CancelTTL      time.Duration `env:"CANCEL_TTL" envDefault:"24h"`
+	CancelMaxBytes Bytes         `env:"CANCEL_MAX_BYTES" envDefault:"64MiB"`
+
 	// Provision says whether Prepare creates and updates the streams and
 	// consumers (Provision) or only binds to existing ones (Bind), for a
 	// fleet whose streams are managed elsewhere and whose NATS user may
@@ -199,6 +219,11 @@ func (c Config) WithDefaults() Config {
 	setStr(&c.DLQSubject, DefaultDLQSubject)
 	setStr(&c.ProgressSubjectPrefix, DefaultProgressSubjectPrefix)
 	setStr(&c.Consumer, DefaultConsumer)
+	setStr(&c.CancelBucket, DefaultCancelBucket)
+	setDur(&c.CancelTTL, DefaultCancelTTL)
+	if c.CancelMaxBytes == 0 {
+		c.CancelMaxBytes = DefaultCancelMaxBytes
+	}
 	setDur(&c.ResultsMaxAge, DefaultResultsMaxAge)
 	setDur(&c.AckWait, DefaultAckWait)
 	setDur(&c.DuplicateWindow, DefaultDuplicateWindow)
@@ -246,6 +271,12 @@ func (c Config) Validate() error {
 		if !literalSubject(s.v) {
 			bad("%s %q must be a literal subject (dot-separated tokens, no wildcards or whitespace)", s.field, s.v)
 		}
+	}
+	if !bucketName.MatchString(c.CancelBucket) {
+		bad("CancelBucket (CANCEL_BUCKET) %q must be a non-empty name of letters, digits, '_' and '-'", c.CancelBucket)
+	}
+	if c.CancelTTL <= 0 {
+		bad("CancelTTL (CANCEL_TTL) %v must be positive", c.CancelTTL)
 	}
 	if c.JobsSubject == c.DLQSubject {
 		bad("JobsSubject and DLQSubject must differ, both are %q", c.JobsSubject)
@@ -297,7 +328,7 @@ func (c Config) Validate() error {
 	for _, b := range []struct {
 		field string
 		v     Bytes
-	}{{"JobsMaxBytes (JOBS_MAX_BYTES)", c.JobsMaxBytes}, {"DLQMaxBytes (DLQ_MAX_BYTES)", c.DLQMaxBytes}} {
+	}{{"JobsMaxBytes (JOBS_MAX_BYTES)", c.JobsMaxBytes}, {"DLQMaxBytes (DLQ_MAX_BYTES)", c.DLQMaxBytes}, {"CancelMaxBytes (CANCEL_MAX_BYTES)", c.CancelMaxBytes}} {
 		if b.v > 0 && b.v < minStreamBytes {
 			bad("%s %d is below %d bytes: a stream that small cannot hold one message of the server's default max payload", b.field, b.v, minStreamBytes)
 		}
@@ -378,6 +409,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("jobs_max_age", r.JobsMaxAge),
 		slog.Int64("dlq_max_bytes", int64(r.DLQMaxBytes)),
 		slog.Duration("dlq_max_age", r.DLQMaxAge),
+		slog.String("cancel_bucket", r.CancelBucket),
+		slog.Duration("cancel_ttl", r.CancelTTL),
+		slog.Int64("cancel_max_bytes", int64(r.CancelMaxBytes)),
 		slog.Bool("provision", r.Provision.Bool()),
 	)
 }
@@ -424,6 +458,9 @@ func redactURL(u string) string {
 	}
 	return scheme + redacted + "@" + host // a lone user info is a token
 }
+
+// bucketName is the grammar of a key-value bucket name (nats.go's).
+var bucketName = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
 
 // literalSubject reports whether s is a subject without wildcards.
 func literalSubject(s string) bool {

@@ -20,6 +20,7 @@ func TestConfigDefaults(t *testing.T) {
 		AckWait: 60 * time.Second, MaxDeliver: 8, DuplicateWindow: 2 * time.Minute, Replicas: 1,
 		BackOff: []time.Duration{}, JobsMaxBytes: 256 << 20, JobsMaxAge: 7 * 24 * time.Hour,
 		DLQMaxBytes: 256 << 20, DLQMaxAge: 30 * 24 * time.Hour,
+		CancelBucket: "transcribe-cancel", CancelTTL: 24 * time.Hour, CancelMaxBytes: 64 << 20,
 	}
 	if c.String() != want.String() {
 		t.Fatalf("defaults:\n got %v\nwant %v", c, want)
@@ -44,13 +45,13 @@ func TestConfigValidateReportsAll(t *testing.T) {
 	c := queue.Config{
 		JobsStream: "a.b", JobsSubject: "x.*", DLQSubject: "transcribe.results.dlq",
 		MaxDeliver: 2, BackOff: []time.Duration{time.Second, 0, time.Second},
-		Token: "t", User: "u",
+		Token: "t", User: "u", CancelBucket: "a.b", CancelTTL: -time.Hour, CancelMaxBytes: 1000,
 	}.WithDefaults()
 	err := c.Validate()
 	if !errors.Is(err, queue.ErrInvalidConfig) {
 		t.Fatalf("Validate = %v, want ErrInvalidConfig", err)
 	}
-	for _, frag := range []string{"JobsStream", "JobsSubject", "overlaps", "BackOff[1]", "more than MaxDeliver", "exclusive"} {
+	for _, frag := range []string{"JobsStream", "JobsSubject", "overlaps", "BackOff[1]", "more than MaxDeliver", "exclusive", "CANCEL_BUCKET", "CANCEL_TTL", "CANCEL_MAX_BYTES"} {
 		if !strings.Contains(err.Error(), frag) {
 			t.Errorf("error does not mention %q:\n%v", frag, err)
 		}

@@ -21,4 +21,9 @@
 // [Publisher] writes results (Nats-Msg-Id = job_id), dead letters
 // (Nats-Msg-Id derived from the stream sequence) and jobs; [Watch] and
 // [LastResult] read results back.
+//
+// [Cancels] is the key-value bucket of cancellations: publishers call
+// [Cancels.Cancel]; a worker asks [Cancels.Canceled] at pickup and keeps
+// one [Cancels.Watch] that cancels the context of each running job as its
+// cancellation arrives ([CancelWatch.Track]), with cause [ErrCanceled].
 package queue

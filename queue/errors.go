@@ -28,4 +28,14 @@ var (
 	// exceeds the server's (or the stream's) maximum message size. It is
 	// permanent: publishing the same message again cannot succeed.
 	ErrTooLarge = errors.New("queue: message too large")
+
+	// ErrCanceled is the cause (context.Cause) of the context of a job
+	// that was cancelled while it ran (CancelWatch.Track), and is wrapped
+	// by a CodeCanceled job error: the job ends with a failed result, code
+	// canceled.
+	ErrCanceled = errors.New("queue: job canceled")
+
+	// ErrNoCancelBucket is returned by OpenCancels when the cancellation
+	// bucket does not exist.
+	ErrNoCancelBucket = errors.New("queue: no cancellation bucket")
 )

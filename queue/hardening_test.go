@@ -403,6 +403,7 @@ func TestPrepareBindsWithoutProvisioning(t *testing.T) {
 	workerSubjects := []string{
 		"$JS.API.STREAM.INFO.JOBS", "$JS.API.STREAM.INFO.RESULTS", "$JS.API.STREAM.INFO.JOBS_EXHAUSTED",
 		"$JS.API.CONSUMER.INFO.JOBS.xdna-workers", "$JS.API.CONSUMER.INFO.JOBS_EXHAUSTED.dlq-mover",
+		"$JS.API.STREAM.INFO.KV_transcribe-cancel",
 		// no $JS.API.STREAM.INFO.DLQ at first
 	}
 	srv := permissionedServer(t, workerSubjects...)

@@ -17,8 +17,9 @@ import (
 // to bound a runaway.
 const DefaultMaxAckPending = 10000
 
-// Provision creates or updates the JOBS, RESULTS and DLQ streams and the
-// shared durable pull consumer on JOBS so that they match cfg. It is
+// Provision creates or updates the JOBS, RESULTS and DLQ streams, the
+// shared durable pull consumer on JOBS and the cancellation bucket
+// (Cancels) so that they match cfg. It is
 // idempotent, and any number of workers may run it at the same time on
 // start-up.
 //
@@ -45,7 +46,7 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 			return err
 		}
 	}
-	return nil
+	return upsertKeyValue(ctx, js, cancelBucketConfig(cfg))
 }
 
 // Prepare makes the streams and consumers of cfg ready for a worker:
@@ -72,6 +73,7 @@ func Bind(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 		{cfg.ResultsStream, cfg.ResultsSubjectPrefix + ".>"},
 		{cfg.DLQStream, cfg.DLQSubject},
 		{cfg.ExhaustedStream(), cfg.exhaustedSubject()},
+		{cancelStream(cfg), "$KV." + cfg.CancelBucket + ".>"},
 	} {
 		if err := bindStream(ctx, js, s.name, s.subject); err != nil {
 			return err
@@ -210,6 +212,45 @@ func upsertStream(ctx context.Context, js jetstream.JetStream, sc jetstream.Stre
 		return fmt.Errorf("queue: provision stream %s: %w", sc.Name, err)
 	}
 	return nil
+}
+
+// upsertKeyValue is upsertStream for a key-value bucket.
+func upsertKeyValue(ctx context.Context, js jetstream.JetStream, kc jetstream.KeyValueConfig) error {
+	var err error
+	for range 3 {
+		err = guarded(ctx, js, func(ctx context.Context) error {
+			_, err := js.CreateOrUpdateKeyValue(ctx, kc)
+			return err
+		})
+		if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) && !errors.Is(err, jetstream.ErrBucketExists) {
+			break
+		}
+	}
+	if errors.Is(err, ErrPermission) {
+		return fmt.Errorf("queue: provision bucket %s: %w; %s", kc.Bucket, err, provisionHint)
+	}
+	if err != nil {
+		return fmt.Errorf("queue: provision bucket %s: %w", kc.Bucket, err)
+	}
+	return nil
+}
+
+// cancelStream is the stream behind the cancellation bucket.
+func cancelStream(cfg Config) string { return "KV_" + cfg.CancelBucket }
+
+// cancelBucketConfig is the cancellation bucket: one value per job id
+// (the time it was cancelled), kept CancelTTL.
+func cancelBucketConfig(cfg Config) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{
+		Bucket:       cfg.CancelBucket,
+		Description:  "xdna-worker cancellations: a key per cancelled job id",
+		History:      1,
+		TTL:          cfg.CancelTTL,
+		MaxBytes:     streamBytes(cfg.CancelMaxBytes),
+		MaxValueSize: 64,
+		Storage:      jetstream.FileStorage,
+		Replicas:     cfg.Replicas,
+	}
 }
 
 func jobsStreamConfig(cfg Config) jetstream.StreamConfig {

@@ -61,9 +61,19 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, j *job.Job, err 
 	if err == nil {
 		err = w.checkRefs(j)
 	}
-	timedOut := false
+	// Tracked before the bucket is asked, so that a cancellation made in
+	// between is not missed: it is either in the bucket or reaches tctx.
+	// The bucket is asked under ctx, not tctx: a cancellation that arrives
+	// meanwhile must not make the question fail (transient) but end the
+	// run below as canceled.
+	tctx, untrack := w.cancelWatch.Track(xdna.WithOwner(ctx, owner), j.ID)
+	defer untrack()
 	if err == nil {
-		jctx, cancel := context.WithTimeout(xdna.WithOwner(ctx, owner), w.cfg.JobTimeout)
+		err = w.checkCanceled(ctx, j.ID)
+	}
+	timedOut, canceled := false, job.CodeOf(err) == job.CodeCanceled
+	if err == nil {
+		jctx, cancel := context.WithTimeout(tctx, w.cfg.JobTimeout)
 		stop := d.KeepAlive(jctx, 0)
 		err = w.run(jctx, j, reserved, res)
 		stop()
@@ -78,6 +88,13 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, j *job.Job, err 
 			timedOut = true
 			err = job.WithCode(job.CodeTimeout, fmt.Errorf("job did not finish within JOB_TIMEOUT %v: %w", w.cfg.JobTimeout, err))
 		}
+		// A cancellation decides too, whatever error the stage it cut
+		// returned: the job ends canceled. It is told from a shutdown
+		// (ctx, handed back below) and from the deadline by its cause.
+		if cause := context.Cause(jctx); err != nil && errors.Is(cause, queue.ErrCanceled) {
+			canceled = true
+			err = fmt.Errorf("job %s was cancelled while it ran, after %v: %w", j.ID, time.Since(started).Round(time.Millisecond), cause)
+		}
 		cancel()
 	}
 	res.TimingsMS["queue"] = max(wait, 0).Milliseconds()
@@ -87,6 +104,10 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, j *job.Job, err 
 	case err == nil:
 		res.Status = job.StatusSucceeded
 		w.finish(ctx, d, res, log)
+	case canceled:
+		// Final, even at shutdown: a cancelled job is never handed back,
+		// retried or dead-lettered.
+		w.fail(ctx, d, res, err, log)
 	case ctx.Err() != nil:
 		// Shutdown timeout: hand the job back at once for another worker.
 		w.m.retries.WithLabelValues("shutdown").Inc()
@@ -145,6 +166,22 @@ func (w *Worker) handBack(ctx context.Context, d *queue.Delivery, id string) {
 	reason := fmt.Sprintf("%s: job id still running on this worker on delivery %d of %d", queue.ReasonExhausted, attempt, w.cfg.NATS.MaxDeliver)
 	log.Warn("this job id was running on this worker on every delivery: dead-lettering", "stream_seq", d.StreamSeq())
 	w.deadLetter(ctx, d, reason, nil)
+}
+
+// checkCanceled fails job id with code canceled when it was cancelled
+// before this delivery picked it up. Not being able to ask is transient:
+// the job is handed back rather than run against its owner's wish.
+func (w *Worker) checkCanceled(ctx context.Context, id string) error {
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	yes, err := w.cancels.Canceled(cctx, id)
+	switch {
+	case err != nil:
+		return job.Transient(err)
+	case yes:
+		return job.WithCode(job.CodeCanceled, fmt.Errorf("job %s was cancelled before it started: %w", id, queue.ErrCanceled))
+	}
+	return nil
 }
 
 // checkRefs refuses, before any storage call, a job whose audio key or

@@ -64,6 +64,11 @@ type Worker struct {
 	// the same id is handed back until it ends.
 	runningMu sync.Mutex
 	runningID map[string]struct{}
+
+	// The cancellation bucket, and the watch of it that Run keeps for the
+	// jobs it runs (set by Run before the first job starts).
+	cancels     *queue.Cancels
+	cancelWatch *queue.CancelWatch
 }
 
 // Open connects to the broker and storage, provisions the streams, sizes the
@@ -113,6 +118,9 @@ func open(ctx context.Context, cfg Config, log *slog.Logger, extra ...pipeline.O
 	}
 	if err := queue.Prepare(ctx, w.js, qc); err != nil {
 		return nil, fmt.Errorf("streams: %w", err)
+	}
+	if w.cancels, err = queue.OpenCancels(ctx, w.js, qc, queue.CancelsLogger(log)); err != nil {
+		return nil, fmt.Errorf("cancellations: %w", err)
 	}
 	w.in = queue.NewIntake(w.js, qc, queue.IntakeLogger(log))
 	w.pub = queue.NewPublisher(w.js, qc)
@@ -281,6 +289,20 @@ func (w *Worker) Run(ctx context.Context) error {
 	// Jobs outlive ctx (the stop signal) by up to the shutdown timeout.
 	jobsCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
+
+	// One watch of the cancellation bucket for all the jobs this worker
+	// runs. It lives until they are drained (past ctx: a job may be
+	// cancelled while the worker drains), and is live before the first
+	// pull.
+	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
+	watch, err := w.cancels.Watch(watchCtx)
+	if err != nil {
+		stopWatch()
+		w.running.Store(false)
+		return fmt.Errorf("worker: %w", err)
+	}
+	w.cancelWatch = watch
+	defer func() { stopWatch(); <-watch.Done() }()
 
 	// Jobs that exhausted their deliveries on crashed workers go to the DLQ.
 	rescueCtx, stopRescue := context.WithCancel(ctx)

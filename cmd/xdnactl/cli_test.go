@@ -60,13 +60,14 @@ func TestHelp(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"--help"}, []string{"submit", "watch", "loadtest", "dlq", "upload", "bucket", "transcribe", "decode", "logits", "--version", "NATS_URL"}},
+		{[]string{"--help"}, []string{"submit", "watch", "cancel", "loadtest", "dlq", "upload", "bucket", "transcribe", "decode", "logits", "--version", "NATS_URL"}},
 		{[]string{"help"}, []string{"submit", "transcribe"}},
 		{[]string{"help", "transcribe"}, []string{"--model", "WHISPER_MODEL", "--prompt", "--max-tokens", "--no-fallback", "--max-duration"}},
 		{[]string{"transcribe", "--help"}, []string{"--model", "--language", "--task"}},
 		{[]string{"submit", "-h"}, []string{"--wait", "--timeout", "--nats-url", "--s3-endpoint", "--s3-access-key", "--s3-secret-key", "--bucket"}},
 		{[]string{"dlq", "replay", "--help"}, []string{"--all", "--nats-url"}},
 		{[]string{"bucket", "--help"}, []string{"create", "notify"}},
+		{[]string{"cancel", "--help"}, []string{"<job-id>", "--nats-url"}},
 	} {
 		code, stdout, stderr := ctl(t, tc.args...)
 		if code != 0 {

@@ -1,5 +1,5 @@
 // Command xdnactl is the client of an xdna-worker fleet: submit audio, watch
-// results, and load-test the fleet.
+// results, cancel jobs, and load-test the fleet.
 package main
 
 import (
@@ -45,6 +45,7 @@ type cli struct {
 
 	Submit     submitCmd     `cmd:"" help:"Upload audio and publish jobs; --wait prints each result as one JSON line."`
 	Watch      watchCmd      `cmd:"" help:"Follow results as JSON lines (all, or the given jobs')."`
+	Cancel     cancelCmd     `cmd:"" help:"Cancel jobs: a queued one ends canceled when picked up, a running one stops within a second."`
 	Loadtest   loadtestCmd   `cmd:"" name:"loadtest" help:"Load-test the fleet with one file."`
 	DLQ        dlqCmd        `cmd:"" name:"dlq" help:"Dead letters: list, replay into JOBS, purge."`
 	Upload     uploadCmd     `cmd:"" help:"Put a file into storage as is; with bucket notifications on, the fleet transcribes it (--wait prints the result)."`
@@ -55,8 +56,8 @@ type cli struct {
 	VAD        vadCmd        `cmd:"" name:"vad" help:"Speech segments of a local file (Silero VAD as whisper.cpp runs it); --probs-out writes the per-chunk probabilities."`
 }
 
-const description = `The client of an xdna-worker fleet: submit audio, watch results, load-test
-the fleet, manage dead letters, and run the worker's pipeline locally.
+const description = `The client of an xdna-worker fleet: submit audio, watch results, cancel jobs,
+load-test the fleet, manage dead letters, and run the worker's pipeline locally.
 
 Connection settings come from the worker's environment variables (NATS_URL,
 NATS_*, S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_*, XDNACTL_BUCKET);
