@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path"
 	"slices"
@@ -98,12 +99,16 @@ type Config struct {
 	JobTimeout       time.Duration `env:"JOB_TIMEOUT" envDefault:"30m"`
 	ShutdownTimeout  time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"30s"`
 	HTTPAddr         string        `env:"HTTP_ADDR" envDefault:":8080"`
-	WorkerID         string        `env:"WORKER_ID"`
-	TempDir          string        `env:"XDNA_TEMP_DIR"`
-	FFmpegPath       string        `env:"FFMPEG_PATH"`
-	FFmpegTimeout    time.Duration `env:"FFMPEG_TIMEOUT" envDefault:"10m"`
-	LogLevel         slog.Level    `env:"LOG_LEVEL" envDefault:"info"`
-	LogFormat        string        `env:"LOG_FORMAT" envDefault:"auto"`
+	// DebugAddr (DEBUG_ADDR) is where the Go runtime's profiles
+	// (/debug/pprof/) are served, on a server of their own; empty (the
+	// default) serves them nowhere.
+	DebugAddr     string        `env:"DEBUG_ADDR"`
+	WorkerID      string        `env:"WORKER_ID"`
+	TempDir       string        `env:"XDNA_TEMP_DIR"`
+	FFmpegPath    string        `env:"FFMPEG_PATH"`
+	FFmpegTimeout time.Duration `env:"FFMPEG_TIMEOUT" envDefault:"10m"`
+	LogLevel      slog.Level    `env:"LOG_LEVEL" envDefault:"info"`
+	LogFormat     string        `env:"LOG_FORMAT" envDefault:"auto"`
 }
 
 // LoadConfig reads the configuration from environ (os.Environ() when nil)
@@ -267,6 +272,13 @@ func (c *Config) validate() []error {
 			bad("%v (use FFMPEG_PATH=none to run without ffmpeg)", err)
 		}
 	}
+	if c.DebugAddr != "" {
+		if err := validAddr(c.DebugAddr); err != nil {
+			bad("DEBUG_ADDR %q: %v", c.DebugAddr, err)
+		} else if c.DebugAddr == c.HTTPAddr {
+			bad("DEBUG_ADDR %q must differ from HTTP_ADDR: profiles are never served on the health and metrics address", c.DebugAddr)
+		}
+	}
 	switch c.LogFormat {
 	case "auto", "text", "json":
 	default:
@@ -276,6 +288,19 @@ func (c *Config) validate() []error {
 		bad("WORKER_ID %q must be 1-64 characters of [A-Za-z0-9._-]", c.WorkerID)
 	}
 	return errs
+}
+
+// validAddr checks a listen address: host:port with a numeric port (the
+// host may be empty: every interface).
+func validAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("not host:port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number in 0–65535", port)
+	}
+	return nil
 }
 
 func validWorkerID(s string) bool {
@@ -341,7 +366,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_pool", c.MaxPoolSize), slog.String("pool_growth", c.PoolGrowth),
 		slog.Duration("max_audio_duration", time.Duration(c.MaxAudioDuration)), slog.Int64("max_audio_bytes", int64(c.MaxAudioBytes)),
 		slog.Duration("job_timeout", c.JobTimeout), slog.String("worker_id", c.WorkerID),
-		slog.String("ffmpeg_path", c.FFmpegPath),
+		slog.String("ffmpeg_path", c.FFmpegPath), slog.String("debug_addr", c.DebugAddr),
 	)
 }
 
