@@ -31,10 +31,14 @@ type Config struct {
 	Uploads      queue.UploadsConfig // UPLOADS_ENABLED, UPLOADS_SUBJECT, UPLOADS_STREAM, UPLOADS_OUTPUT_*, UPLOADS_FORMATS, UPLOADS_INCLUDE/EXCLUDE
 	RetryBackoff time.Duration       `env:"RETRY_BACKOFF" envDefault:"2s"`
 
-	Device          string `env:"XDNA_DEVICE" envDefault:"auto"`
-	SimWindowMS     int    `env:"XDNA_SIM_WINDOW_MS" envDefault:"50"`
-	SimContexts     int    `env:"XDNA_SIM_CONTEXTS" envDefault:"4"`
-	WhisperModel    string `env:"WHISPER_MODEL"`
+	Device       string `env:"XDNA_DEVICE" envDefault:"auto"`
+	SimWindowMS  int    `env:"XDNA_SIM_WINDOW_MS" envDefault:"50"`
+	SimContexts  int    `env:"XDNA_SIM_CONTEXTS" envDefault:"4"`
+	WhisperModel string `env:"WHISPER_MODEL"`
+	// WhisperModels (WHISPER_MODELS) is "name=path,name2=path2": several
+	// models, picked by a job's model field, the first the default
+	// (ParseModels). It excludes WHISPER_MODEL, its one-model form.
+	WhisperModels   string `env:"WHISPER_MODELS"`
 	AudioPoolSize   int    `env:"AUDIO_BUFFER_POOL_SIZE" envDefault:"4"`
 	MelPoolSize     int    `env:"MEL_BUFFER_POOL_SIZE" envDefault:"4"`
 	EncoderPoolSize int    `env:"ENCODER_BUFFER_POOL_SIZE" envDefault:"4"`
@@ -199,6 +203,7 @@ func (c *Config) validate() []error {
 	if !(c.Temperature >= 0 && c.Temperature <= 1) {
 		bad("TEMPERATURE %g is not in 0–1", c.Temperature)
 	}
+	errs = append(errs, c.validateModels()...)
 	if c.VADDefault && c.VADModel == "" {
 		bad("VAD_DEFAULT=true needs VAD_MODEL (a whisper.cpp ggml Silero VAD file)")
 	}
@@ -357,7 +362,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("nats", c.NATS), // queue.Config redacts its own secrets
 		slog.String("s3_endpoint", c.S3.Endpoint), slog.String("s3_access_key", c.S3.AccessKey),
 		slog.String("s3_secret_key", redact(c.S3.SecretKey)),
-		slog.String("device", c.Device), slog.String("model", c.WhisperModel),
+		slog.String("device", c.Device), slog.String("model", c.WhisperModel), slog.String("models", c.WhisperModels),
 		slog.Int("beam_size", c.BeamSize), slog.Int("best_of", c.BestOf), slog.Float64("temperature", c.Temperature), slog.Bool("fallback", c.Fallback), slog.String("decoding_rules", c.Rules),
 		slog.String("vad_model", c.VADModel), slog.Bool("vad_default", c.VADDefault), slog.String("vad_numerics", c.VADNumerics),
 		slog.String("encoder_compute", c.EncoderCompute),
