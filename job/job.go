@@ -19,6 +19,9 @@ const (
 	// MaxPromptBytes is the longest prompt; a longer one makes the job
 	// invalid_job.
 	MaxPromptBytes = 1 << 10
+	// MaxModelBytes is the longest model name a job may give (the worker's
+	// model names are at most this long too).
+	MaxModelBytes = 64
 )
 
 // idPattern is the job_id grammar: non-empty tokens of [A-Za-z0-9_-]
@@ -61,6 +64,10 @@ type Job struct {
 	Audio    ObjectRef `json:"audio"`
 	Language string    `json:"language,omitempty"`
 	Task     string    `json:"task,omitempty"`
+	// Model names which of the worker's models (WHISPER_MODELS) transcribes
+	// the job; empty means the worker's default, the first listed. A name
+	// the worker does not have fails the job invalid_job.
+	Model    string    `json:"model,omitempty"`
 	Prompt   string    `json:"prompt,omitempty"`
 	Decoding *Decoding `json:"decoding,omitempty"` // overrides the worker's defaults
 	VAD      *bool     `json:"vad,omitempty"`      // only speech to the encoder; nil: the worker's VAD_DEFAULT
@@ -205,6 +212,8 @@ func (j *Job) Validate() error {
 		return Errorf(CodeInvalidJob, "job %s: metadata is %d bytes, more than %d", j.ID, len(j.Metadata), MaxMetadataBytes)
 	case len(j.Prompt) > MaxPromptBytes:
 		return Errorf(CodeInvalidJob, "job %s: prompt is %d bytes, more than %d", j.ID, len(j.Prompt), MaxPromptBytes)
+	case len(j.Model) > MaxModelBytes:
+		return Errorf(CodeInvalidJob, "job %s: model name is %d bytes, more than %d", j.ID, len(j.Model), MaxModelBytes)
 	}
 	if err := j.Decoding.Validate(); err != nil {
 		return Errorf(CodeInvalidJob, "job %s: %w", j.ID, err)

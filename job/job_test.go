@@ -109,6 +109,26 @@ func TestPromptCap(t *testing.T) {
 	}
 }
 
+// Issue 11 item 6: a job's model name is at most 64 bytes; a longer one
+// makes the job invalid_job without echoing it whole.
+func TestModelNameCap(t *testing.T) {
+	mk := func(name string) []byte {
+		data, _ := json.Marshal(map[string]any{"job_id": "m1", "audio": map[string]string{"bucket": "a", "key": "b"}, "model": name})
+		return data
+	}
+	j, err := Parse(mk(strings.Repeat("m", MaxModelBytes)))
+	if err != nil || j.Model != strings.Repeat("m", MaxModelBytes) {
+		t.Fatalf("a model name of exactly %d bytes: %v", MaxModelBytes, err)
+	}
+	j, err = Parse(mk(strings.Repeat("m", MaxModelBytes+1)))
+	if j == nil || CodeOf(err) != CodeInvalidJob || strings.Contains(err.Error(), strings.Repeat("m", MaxModelBytes)) {
+		t.Fatalf("a model name of %d bytes: %v; want invalid_job without the name", MaxModelBytes+1, err)
+	}
+	if j, err = Parse(mk("")); err != nil || j.Model != "" {
+		t.Fatalf("no model: %+v, %v", j, err)
+	}
+}
+
 // Item 10 of issue 8: metadata over 4 KiB makes the job invalid and is
 // never echoed: Parse drops it before anything can put it in a result.
 func TestOversizedMetadataIsNotEchoed(t *testing.T) {

@@ -131,6 +131,9 @@ type Transcriber struct {
 	spoolPrefix string
 	ffmpeg      *ffmpeg.Config
 	vad         *vadStage
+	// encLen is the encoder output of one window (n_audio_ctx ×
+	// n_audio_state, WithDims); 0: the whole encoder_output buffer.
+	encLen int
 }
 
 // Option configures a Transcriber.
@@ -158,6 +161,15 @@ func WithTempDir(dir string) Option { return func(t *Transcriber) { t.tempDir = 
 // unlinked as soon as they are created, so only a crash in that instant
 // leaves one behind.
 func WithSpoolPrefix(prefix string) Option { return func(t *Transcriber) { t.spoolPrefix = prefix } }
+
+// WithDims gives the model's dimensions where the pools may be sized for a
+// larger model (a worker with several models): each window then uses the
+// first n_mels × 3000 values of its mel buffer and the first n_audio_ctx ×
+// n_audio_state of its encoder_output buffer. Without it the mel buffer is
+// sized by the Mel front end and the encoder gets the whole buffer.
+func WithDims(d xdna.Dims) Option {
+	return func(t *Transcriber) { t.encLen = d.NAudioCtx * d.NAudioState }
+}
 
 // NewTranscriber returns a Transcriber over the given pools, device and mel
 // front end.
@@ -265,8 +277,13 @@ func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, 
 		return WindowText{}, err
 	}
 	defer mel.Release()
+	melData, melLen := mel.Data(), t.mel.nMels*FramesPerWindow
+	if len(melData) < melLen {
+		return WindowText{}, job.Errorf(job.CodeInternal, "mel buffer of %d values is smaller than the model's %d", len(melData), melLen)
+	}
+	melData = melData[:melLen]
 	start := time.Now()
-	err = t.mel.Compute(audio.Data()[:w.Samples], mel.Data())
+	err = t.mel.Compute(audio.Data()[:w.Samples], melData)
 	tm.Mel += time.Since(start)
 	audio.Release()
 	*audio = xdna.Buffer{}
@@ -279,8 +296,15 @@ func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, 
 		return WindowText{}, err
 	}
 	defer enc.Release()
+	encData := enc.Data()
+	if t.encLen > 0 {
+		if len(encData) < t.encLen {
+			return WindowText{}, job.Errorf(job.CodeInternal, "encoder_output buffer of %d values is smaller than the model's %d", len(encData), t.encLen)
+		}
+		encData = encData[:t.encLen]
+	}
 	start = time.Now()
-	err = t.dev.Encode(ctx, mel.Data(), enc.Data())
+	err = t.dev.Encode(ctx, melData, encData)
 	tm.Encode += time.Since(start)
 	mel.Release()
 	if err != nil {
@@ -290,7 +314,7 @@ func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, 
 		return WindowText{}, nil
 	}
 	start = time.Now()
-	text, err := sess.DecodeWindow(ctx, enc.Data(), w)
+	text, err := sess.DecodeWindow(ctx, encData, w)
 	tm.DecodeText += time.Since(start)
 	return text, err
 }

@@ -154,6 +154,10 @@ var officialSizes = []struct {
 	{"large-v3-turbo", 32, 4, 1280, 20, 128, 51866},
 }
 
+// Size names the official model whose shape m has ("base", "tiny.en",
+// "large-v3"), or "" if none has.
+func (m *Model) Size() string { return sizeByDims(m.H) }
+
 // sizeByDims names the official model whose shape h has exactly ("tiny.en"
 // for tiny's shape with the English-only vocabulary), or "" if none has.
 func sizeByDims(h Hparams) string {

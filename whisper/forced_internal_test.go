@@ -204,6 +204,9 @@ func TestSizeByDims(t *testing.T) {
 		if got := sizeByDims(c.h); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.h, got, c.want)
 		}
+		if got := (&Model{H: c.h}).Size(); got != c.want {
+			t.Errorf("%+v: Size %q, want %q", c.h, got, c.want)
+		}
 		if c.want == "" {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path"
 	"slices"
@@ -30,10 +31,14 @@ type Config struct {
 	Uploads      queue.UploadsConfig // UPLOADS_ENABLED, UPLOADS_SUBJECT, UPLOADS_STREAM, UPLOADS_OUTPUT_*, UPLOADS_FORMATS, UPLOADS_INCLUDE/EXCLUDE
 	RetryBackoff time.Duration       `env:"RETRY_BACKOFF" envDefault:"2s"`
 
-	Device          string `env:"XDNA_DEVICE" envDefault:"auto"`
-	SimWindowMS     int    `env:"XDNA_SIM_WINDOW_MS" envDefault:"50"`
-	SimContexts     int    `env:"XDNA_SIM_CONTEXTS" envDefault:"4"`
-	WhisperModel    string `env:"WHISPER_MODEL"`
+	Device       string `env:"XDNA_DEVICE" envDefault:"auto"`
+	SimWindowMS  int    `env:"XDNA_SIM_WINDOW_MS" envDefault:"50"`
+	SimContexts  int    `env:"XDNA_SIM_CONTEXTS" envDefault:"4"`
+	WhisperModel string `env:"WHISPER_MODEL"`
+	// WhisperModels (WHISPER_MODELS) is "name=path,name2=path2": several
+	// models, picked by a job's model field, the first the default
+	// (ParseModels). It excludes WHISPER_MODEL, its one-model form.
+	WhisperModels   string `env:"WHISPER_MODELS"`
 	AudioPoolSize   int    `env:"AUDIO_BUFFER_POOL_SIZE" envDefault:"4"`
 	MelPoolSize     int    `env:"MEL_BUFFER_POOL_SIZE" envDefault:"4"`
 	EncoderPoolSize int    `env:"ENCODER_BUFFER_POOL_SIZE" envDefault:"4"`
@@ -98,12 +103,16 @@ type Config struct {
 	JobTimeout       time.Duration `env:"JOB_TIMEOUT" envDefault:"30m"`
 	ShutdownTimeout  time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"30s"`
 	HTTPAddr         string        `env:"HTTP_ADDR" envDefault:":8080"`
-	WorkerID         string        `env:"WORKER_ID"`
-	TempDir          string        `env:"XDNA_TEMP_DIR"`
-	FFmpegPath       string        `env:"FFMPEG_PATH"`
-	FFmpegTimeout    time.Duration `env:"FFMPEG_TIMEOUT" envDefault:"10m"`
-	LogLevel         slog.Level    `env:"LOG_LEVEL" envDefault:"info"`
-	LogFormat        string        `env:"LOG_FORMAT" envDefault:"auto"`
+	// DebugAddr (DEBUG_ADDR) is where the Go runtime's profiles
+	// (/debug/pprof/) are served, on a server of their own; empty (the
+	// default) serves them nowhere.
+	DebugAddr     string        `env:"DEBUG_ADDR"`
+	WorkerID      string        `env:"WORKER_ID"`
+	TempDir       string        `env:"XDNA_TEMP_DIR"`
+	FFmpegPath    string        `env:"FFMPEG_PATH"`
+	FFmpegTimeout time.Duration `env:"FFMPEG_TIMEOUT" envDefault:"10m"`
+	LogLevel      slog.Level    `env:"LOG_LEVEL" envDefault:"info"`
+	LogFormat     string        `env:"LOG_FORMAT" envDefault:"auto"`
 }
 
 // LoadConfig reads the configuration from environ (os.Environ() when nil)
@@ -194,6 +203,7 @@ func (c *Config) validate() []error {
 	if !(c.Temperature >= 0 && c.Temperature <= 1) {
 		bad("TEMPERATURE %g is not in 0–1", c.Temperature)
 	}
+	errs = append(errs, c.validateModels()...)
 	if c.VADDefault && c.VADModel == "" {
 		bad("VAD_DEFAULT=true needs VAD_MODEL (a whisper.cpp ggml Silero VAD file)")
 	}
@@ -267,6 +277,13 @@ func (c *Config) validate() []error {
 			bad("%v (use FFMPEG_PATH=none to run without ffmpeg)", err)
 		}
 	}
+	if c.DebugAddr != "" {
+		if err := validAddr(c.DebugAddr); err != nil {
+			bad("DEBUG_ADDR %q: %v", c.DebugAddr, err)
+		} else if c.DebugAddr == c.HTTPAddr {
+			bad("DEBUG_ADDR %q must differ from HTTP_ADDR: profiles are never served on the health and metrics address", c.DebugAddr)
+		}
+	}
 	switch c.LogFormat {
 	case "auto", "text", "json":
 	default:
@@ -276,6 +293,19 @@ func (c *Config) validate() []error {
 		bad("WORKER_ID %q must be 1-64 characters of [A-Za-z0-9._-]", c.WorkerID)
 	}
 	return errs
+}
+
+// validAddr checks a listen address: host:port with a numeric port (the
+// host may be empty: every interface).
+func validAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("not host:port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number in 0–65535", port)
+	}
+	return nil
 }
 
 func validWorkerID(s string) bool {
@@ -332,7 +362,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("nats", c.NATS), // queue.Config redacts its own secrets
 		slog.String("s3_endpoint", c.S3.Endpoint), slog.String("s3_access_key", c.S3.AccessKey),
 		slog.String("s3_secret_key", redact(c.S3.SecretKey)),
-		slog.String("device", c.Device), slog.String("model", c.WhisperModel),
+		slog.String("device", c.Device), slog.String("model", c.WhisperModel), slog.String("models", c.WhisperModels),
 		slog.Int("beam_size", c.BeamSize), slog.Int("best_of", c.BestOf), slog.Float64("temperature", c.Temperature), slog.Bool("fallback", c.Fallback), slog.String("decoding_rules", c.Rules),
 		slog.String("vad_model", c.VADModel), slog.Bool("vad_default", c.VADDefault), slog.String("vad_numerics", c.VADNumerics),
 		slog.String("encoder_compute", c.EncoderCompute),
@@ -341,7 +371,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_pool", c.MaxPoolSize), slog.String("pool_growth", c.PoolGrowth),
 		slog.Duration("max_audio_duration", time.Duration(c.MaxAudioDuration)), slog.Int64("max_audio_bytes", int64(c.MaxAudioBytes)),
 		slog.Duration("job_timeout", c.JobTimeout), slog.String("worker_id", c.WorkerID),
-		slog.String("ffmpeg_path", c.FFmpegPath),
+		slog.String("ffmpeg_path", c.FFmpegPath), slog.String("debug_addr", c.DebugAddr),
 	)
 }
 

@@ -211,9 +211,21 @@ func logJSON(w io.Writer, v any) {
 // vocabulary size, 64-wide single layers) and returns its path.
 func randomModelFile(t *testing.T) string {
 	t.Helper()
-	d := whispertest.Dims{NVocab: 51864, NAudioCtx: 1500, NAudioState: 64, NAudioHead: 2, NAudioLayer: 1,
-		NTextCtx: 448, NTextState: 64, NTextHead: 2, NTextLayer: 1, NMels: 80}
-	p := filepath.Join(t.TempDir(), "random-64x1.bin")
+	return randomModelFileDims(t, 64, 80)
+}
+
+// randomModelFileDims is randomModelFile with width state (2 heads, one
+// layer each side) and nMels mel bins, named random-<state>x1-<nMels>.bin
+// when it differs from randomModelFile's.
+func randomModelFileDims(t *testing.T, state, nMels int) string {
+	t.Helper()
+	d := whispertest.Dims{NVocab: 51864, NAudioCtx: 1500, NAudioState: state, NAudioHead: 2, NAudioLayer: 1,
+		NTextCtx: 448, NTextState: state, NTextHead: 2, NTextLayer: 1, NMels: nMels}
+	name := "random-64x1.bin"
+	if state != 64 || nMels != 80 {
+		name = "random-" + strconv.Itoa(state) + "x1-" + strconv.Itoa(nMels) + ".bin"
+	}
+	p := filepath.Join(t.TempDir(), name)
 	f, err := os.Create(p)
 	if err != nil {
 		t.Fatal(err)

@@ -14,10 +14,13 @@ import (
 
 // Health is the /health document, compatible with the seed server's.
 type Health struct {
-	Status      string                `json:"status"` // healthy or degraded
-	Worker      string                `json:"worker"`
-	Device      string                `json:"device"`
-	Model       string                `json:"model,omitempty"`
+	Status string `json:"status"` // healthy or degraded
+	Worker string `json:"worker"`
+	Device string `json:"device"`
+	Model  string `json:"model,omitempty"` // the default model's name
+	// Models are the models jobs may pick (a job's "model"), the default
+	// first: names and shapes, never their files' paths.
+	Models      []ModelInfo           `json:"models,omitempty"`
 	NATS        string                `json:"nats"`
 	InFlight    int                   `json:"in_flight"`
 	BufferSets  int                   `json:"buffer_sets"`
@@ -35,9 +38,14 @@ const minHitRate = 0.9
 // Health returns the worker's health document.
 func (w *Worker) Health() Health {
 	h := Health{
-		Status: "healthy", Worker: w.cfg.WorkerID, Device: w.dev.Name(), Model: w.model,
+		Status: "healthy", Worker: w.cfg.WorkerID, Device: w.dev.Name(), Model: w.models[0].name,
 		NATS: w.nc.Status().String(), InFlight: int(w.inFlight.Load()), BufferSets: cap(w.slots),
 		PoolBytes: w.pools.MaxBytes(), BufferPools: map[string]xdna.Stats{}, Warnings: []string{},
+	}
+	for i, m := range w.models {
+		if m.model != nil {
+			h.Models = append(h.Models, m.info(i == 0))
+		}
 	}
 	for _, p := range w.pools.All() {
 		s := p.Stats()
@@ -89,17 +97,29 @@ func (w *Worker) Handler() http.Handler {
 }
 
 // Ready reports why the worker cannot take jobs, or nil: NATS connected,
-// model loaded and device open, worker running.
+// every model loaded and its device open, worker running.
 func (w *Worker) Ready(ctx context.Context) error {
 	switch {
 	case w.nc == nil || w.nc.Status() != nats.CONNECTED:
 		return fmt.Errorf("nats %v", w.nc.Status())
-	case w.dev == nil || w.tr == nil:
+	case w.dev == nil || len(w.models) == 0:
 		return fmt.Errorf("device not open")
+	case !w.modelsOpen():
+		return fmt.Errorf("not every model is loaded")
 	case !w.running.Load():
 		return fmt.Errorf("not running")
 	case w.draining.Load():
 		return fmt.Errorf("draining")
 	}
 	return nil
+}
+
+// modelsOpen reports whether every model has its transcriber and device.
+func (w *Worker) modelsOpen() bool {
+	for _, m := range w.models {
+		if m.tr == nil || m.dev == nil {
+			return false
+		}
+	}
+	return true
 }

@@ -55,8 +55,17 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, j *job.Job, err 
 
 	res := &job.Result{
 		JobID: j.ID, Attempt: attempt, Worker: w.cfg.WorkerID, Device: w.dev.Name(),
-		Model: w.model, Metadata: j.Metadata, Language: j.Language, Segments: []job.Segment{},
+		Metadata: j.Metadata, Language: j.Language, Segments: []job.Segment{},
 		TimingsMS: map[string]int64{},
+	}
+	if j.Model == "" {
+		res.Model = w.models[0].name // the default, even when the job fails before it runs
+	}
+	var model *servedModel
+	if err == nil {
+		if model, err = w.pickModel(j); err == nil {
+			res.Model = model.name
+		}
 	}
 	if err == nil {
 		err = w.checkRefs(j)
@@ -75,7 +84,7 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, j *job.Job, err 
 	if err == nil {
 		jctx, cancel := context.WithTimeout(tctx, w.cfg.JobTimeout)
 		stop := d.KeepAlive(jctx, 0)
-		err = w.run(jctx, j, reserved, res)
+		err = w.run(jctx, j, model, reserved, res)
 		stop()
 		if err == nil && jctx.Err() != nil {
 			err = jctx.Err()
@@ -256,7 +265,7 @@ func fullJitter(d time.Duration) time.Duration {
 
 // run fetches the audio, runs the pipeline and writes any outputs, filling
 // res. A panic becomes an internal error.
-func (w *Worker) run(ctx context.Context, j *job.Job, reserved xdna.Buffer, res *job.Result) (err error) {
+func (w *Worker) run(ctx context.Context, j *job.Job, model *servedModel, reserved xdna.Buffer, res *job.Result) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = job.WithCode(job.CodeInternal, fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
@@ -286,7 +295,7 @@ func (w *Worker) run(ctx context.Context, j *job.Job, reserved xdna.Buffer, res 
 		return job.WithCode(job.CodeInternal, err)
 	}
 
-	tr, err := w.tr.Transcribe(ctx, &pipeline.Request{
+	tr, err := model.tr.Transcribe(ctx, &pipeline.Request{
 		Audio: f, Size: size, Reserved: reserved, ReleaseAudio: dropAudio,
 		Language: j.Language, Task: j.Task, Prompt: j.Prompt, Decoding: j.Decoding, VAD: w.useVAD(ctx, j),
 		WordTimestamps: j.WordTimestamps, Progress: prog.report,

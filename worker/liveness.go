@@ -54,10 +54,14 @@ func intakeMayBeStuck(state intakeState, stuck time.Duration, inFlight int64, bo
 // jobs consumer. An idle worker is live. /healthz serves it.
 func (w *Worker) Live(ctx context.Context) error {
 	bound := w.cfg.LivenessTimeout
-	if w.dev != nil {
-		if idle, stalled := w.dev.Stalled(bound); stalled {
-			busy, _, _ := w.dev.Progress()
-			return fmt.Errorf("device %s: %d encodes waiting, none finished for %v (LIVENESS_TIMEOUT %v)", w.dev.Name(), busy, idle.Round(time.Second), bound)
+	for i, dev := range w.devs { // one per model on the cpu device
+		if idle, stalled := dev.Stalled(bound); stalled {
+			busy, _, _ := dev.Progress()
+			which := dev.Name()
+			if len(w.devs) > 1 {
+				which = fmt.Sprintf("%s (model %s)", which, w.models[i].name)
+			}
+			return fmt.Errorf("device %s: %d encodes waiting, none finished for %v (LIVENESS_TIMEOUT %v)", which, busy, idle.Round(time.Second), bound)
 		}
 	}
 	state := intakeState(w.intake.Load())

@@ -45,6 +45,8 @@ type metrics struct {
 	audioSeconds prometheus.Counter
 	duplicates   prometheus.Counter
 	uploads      *prometheus.CounterVec // records of upload notifications, by outcome
+	modelLoad    *prometheus.GaugeVec   // by model; nil until a model is loaded
+	modelRSS     *prometheus.GaugeVec   // by model; nil until a model is loaded
 }
 
 func newMetrics(pools *xdna.Pools) *metrics {
@@ -88,16 +90,20 @@ func newMetrics(pools *xdna.Pools) *metrics {
 	return m
 }
 
-// modelLoaded registers xdna_model_load_seconds and xdna_model_rss_bytes:
-// how long loading the model took and the process's resident set size right
-// after (the model's file is mapped, so this counts the pages read in by
-// then; process_resident_memory_bytes follows it afterwards).
-func (m *metrics) modelLoaded(load time.Duration, rss int64) {
-	seconds := prometheus.NewGauge(prometheus.GaugeOpts{Name: "xdna_model_load_seconds", Help: "Time the worker took to load its Whisper model at start."})
-	seconds.Set(load.Seconds())
-	bytes := prometheus.NewGauge(prometheus.GaugeOpts{Name: "xdna_model_rss_bytes", Help: "Resident set size of the worker process right after loading its model (0 where unknown)."})
-	bytes.Set(float64(rss))
-	m.reg.MustRegister(seconds, bytes)
+// modelLoaded sets, for the model named name, xdna_model_load_seconds and
+// xdna_model_rss_bytes: how long loading it took and the process's
+// resident set size right after (its file is mapped, so this counts the
+// pages read in by then, and the models loaded before it;
+// process_resident_memory_bytes follows it afterwards). The gauges are
+// registered with the first model.
+func (m *metrics) modelLoaded(name string, load time.Duration, rss int64) {
+	if m.modelLoad == nil {
+		m.modelLoad = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "xdna_model_load_seconds", Help: "Time the worker took to load each of its Whisper models at start, by model name."}, []string{"model"})
+		m.modelRSS = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "xdna_model_rss_bytes", Help: "Resident set size of the worker process right after loading each model (the models loaded before it included; 0 where unknown), by model name."}, []string{"model"})
+		m.reg.MustRegister(m.modelLoad, m.modelRSS)
+	}
+	m.modelLoad.WithLabelValues(name).Set(load.Seconds())
+	m.modelRSS.WithLabelValues(name).Set(float64(rss))
 }
 
 // poolCollector exports pool stats at scrape time.

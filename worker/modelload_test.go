@@ -23,10 +23,10 @@ func TestModelLoadReported(t *testing.T) {
 		t.Errorf("model loaded line %q lacks load_ms or a non-zero rss_bytes", line)
 	}
 	_, page := get(w.Handler(), "/metrics")
-	if v := metricValue(page, "xdna_model_load_seconds"); v <= 0 || v > 60 {
+	if v := metricValue(page, `xdna_model_load_seconds{model="random-64x1"}`); v <= 0 || v > 60 {
 		t.Errorf("xdna_model_load_seconds %v", v)
 	}
-	if v := metricValue(page, "xdna_model_rss_bytes"); v < 1<<20 {
+	if v := metricValue(page, `xdna_model_rss_bytes{model="random-64x1"}`); v < 1<<20 {
 		t.Errorf("xdna_model_rss_bytes %v, want at least 1 MiB", v)
 	}
 }

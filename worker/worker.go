@@ -41,14 +41,12 @@ type Worker struct {
 	pub   *queue.Publisher
 	store *storage.Client
 	pools *xdna.Pools
-	dev   *xdna.Watched // the encoder device, watched for /healthz
-	tr    *pipeline.Transcriber
-	model string
-	// How long loading the model took and the process's RSS right after
-	// (zero without a model), for xdna_model_load_seconds and
-	// xdna_model_rss_bytes.
-	modelLoad time.Duration
-	modelRSS  int64
+	dev   *xdna.Watched // the default model's encoder device
+	// models are the models served, the default first (one without a
+	// model on the sim device); devs the distinct devices they encode on,
+	// watched for /healthz.
+	models []*servedModel
+	devs   []*xdna.Watched
 
 	slots    chan struct{} // admission: one per buffer set
 	m        *metrics
@@ -126,8 +124,10 @@ func open(ctx context.Context, cfg Config, log *slog.Logger, extra ...pipeline.O
 	w.pub = queue.NewPublisher(w.js, qc)
 	w.slots = make(chan struct{}, w.pools.Sets())
 	w.m = newMetrics(w.pools)
-	if w.model != "" {
-		w.m.modelLoaded(w.modelLoad, w.modelRSS)
+	for _, m := range w.models {
+		if m.model != nil {
+			w.m.modelLoaded(m.name, m.load, m.rss)
+		}
 	}
 	return w, nil
 }
@@ -168,72 +168,67 @@ func (w *Worker) sweepSpool() {
 	}
 }
 
-// openModel loads the model (if any), sizes the pools and opens the
-// device. Without a model the worker runs the sim device with base-model
-// dimensions.
+// openModel loads the models (if any, each once), sizes the pools for the
+// largest and opens a device and transcriber per model. Without a model the
+// worker runs the sim device with base-model dimensions.
 func (w *Worker) openModel(extra []pipeline.Option) error {
-	dims := xdna.DefaultDims
-	filters := pipeline.MelFilters(dims.NMels)
+	specs := w.cfg.Models()
 	device := w.cfg.Device
 	if device == "auto" {
 		device = xdna.DriverCPU
-		if w.cfg.WhisperModel == "" {
+		if len(specs) == 0 {
 			device = xdna.DriverSim
 			w.log.Info("no WHISPER_MODEL configured: using the sim device (NPU timing model, empty transcripts)")
 		}
 	}
-	var model *whisper.Model
-	if w.cfg.WhisperModel != "" {
-		var err error
-		if model, err = whisper.Load(w.cfg.WhisperModel); err != nil {
-			return err
-		}
-		dims, filters, w.model = model.Dims(), model.Filters, model.Name
-		w.modelLoad, w.modelRSS = model.LoadTime, model.RSS
-		w.log.Info("model loaded", "model", model.Name, "load_ms", model.LoadTime.Milliseconds(), "rss_bytes", model.RSS,
-			"weights_mb", model.Bytes>>20, "n_audio_state", model.H.NAudioState, "n_audio_layer", model.H.NAudioLayer,
-			"n_text_layer", model.H.NTextLayer, "multilingual", model.Tok.Multilingual())
-	}
-	switch device {
-	case xdna.DriverSim:
-		sim, err := xdna.NewSim(time.Duration(w.cfg.SimWindowMS)*time.Millisecond, w.cfg.SimContexts)
+	var loaded []*whisper.Model
+	for _, spec := range specs {
+		model, err := whisper.Load(spec.Path)
 		if err != nil {
 			return err
 		}
-		w.dev = xdna.Watch(sim)
+		name := spec.Name
+		if name == "" {
+			name = model.Name // WHISPER_MODEL: named after its file, as before
+		}
+		model.Name = name // the decoder's messages name it as jobs do
+		loaded = append(loaded, model)
+		w.models = append(w.models, &servedModel{name: name, model: model, load: model.LoadTime, rss: model.RSS})
+		w.log.Info("model loaded", "model", name, "load_ms", model.LoadTime.Milliseconds(), "rss_bytes", model.RSS,
+			"weights_mb", model.Bytes>>20, "n_mels", model.H.NMels, "n_audio_state", model.H.NAudioState, "n_audio_layer", model.H.NAudioLayer,
+			"n_text_layer", model.H.NTextLayer, "multilingual", model.Tok.Multilingual())
+	}
+	var sim *xdna.Watched
+	switch device {
+	case xdna.DriverSim:
+		dev, err := xdna.NewSim(time.Duration(w.cfg.SimWindowMS)*time.Millisecond, w.cfg.SimContexts)
+		if err != nil {
+			return err
+		}
+		sim = xdna.Watch(dev) // one simulated NPU, shared by every model
+		w.devs = append(w.devs, sim)
 	case xdna.DriverCPU:
-		if model == nil {
-			return errors.New("XDNA_DEVICE=cpu needs WHISPER_MODEL (a whisper.cpp ggml model file)")
+		if len(loaded) == 0 {
+			return errors.New("XDNA_DEVICE=cpu needs WHISPER_MODEL or WHISPER_MODELS (whisper.cpp ggml model files)")
 		}
 	default:
 		return fmt.Errorf("XDNA_DEVICE=%s: %w in this build (the %s driver needs the xrt build tag and AMD XRT)", device, xdna.ErrNoDevice, device)
 	}
+	dims := poolDims(loaded)
 	pools, err := xdna.NewPools(dims, w.cfg.Pools())
 	if err != nil {
 		return err
 	}
 	w.pools = pools
+	if len(loaded) > 1 {
+		w.log.Info("pools sized for the largest model", "models", len(loaded), "n_mels", dims.NMels, "n_audio_ctx", dims.NAudioCtx, "n_audio_state", dims.NAudioState)
+	}
 	opts := []pipeline.Option{pipeline.WithMaxDuration(time.Duration(w.cfg.MaxAudioDuration)), pipeline.WithTempDir(w.cfg.TempDir), pipeline.WithSpoolPrefix(w.spoolPrefix())}
 	if ff, ok := w.cfg.FFmpeg(); ok {
 		opts = append(opts, pipeline.WithFFmpeg(ff))
 		w.log.Info("ffmpeg decodes what the built-in decoders do not", "ffmpeg", ff.Path)
 	} else {
 		w.log.Info("no ffmpeg: formats without a built-in decoder (HE-AAC, AMR, WMA, AIFF, ...) fail as unsupported_format; set FFMPEG_PATH or use the image with ffmpeg")
-	}
-	mel, err := pipeline.NewMel(filters, dims.NMels)
-	if err != nil {
-		return err
-	}
-	if device == xdna.DriverCPU {
-		// What model.Transcriber builds, with the encoder watched.
-		ec, err := kernel.ParseCompute(w.cfg.EncoderCompute)
-		if err != nil {
-			return fmt.Errorf("ENCODER_COMPUTE: %w", err)
-		}
-		enc := model.NewEncoder(whisper.WithCompute(ec))
-		w.log.Info("cpu encoder", "compute", enc.Compute().String(), "kernel", enc.Compute().Kernel())
-		w.dev = xdna.Watch(enc)
-		opts = append([]pipeline.Option{pipeline.WithTextDecoder(model.NewTextDecoder(w.cfg.DecodingOptions()))}, opts...)
 	}
 	if w.cfg.VADModel != "" {
 		vm, err := vad.Load(w.cfg.VADModel)
@@ -247,7 +242,39 @@ func (w *Worker) openModel(extra []pipeline.Option) error {
 		opts = append(opts, pipeline.WithVAD(vm, w.cfg.VADParams(), vad.WithNumerics(num)))
 		w.log.Info("voice activity model loaded", "vad_model", w.cfg.VADModel, "vad_default", w.cfg.VADDefault, "vad_numerics", num)
 	}
-	w.tr = pipeline.NewTranscriber(pools, w.dev, mel, append(opts, extra...)...)
+	if len(w.models) == 0 {
+		mel, err := pipeline.NewMel(pipeline.MelFilters(dims.NMels), dims.NMels)
+		if err != nil {
+			return err
+		}
+		w.models = []*servedModel{{tr: pipeline.NewTranscriber(pools, sim, mel, append(opts, extra...)...), dev: sim}}
+		w.dev = sim
+		return nil
+	}
+	ec, err := kernel.ParseCompute(w.cfg.EncoderCompute)
+	if err != nil {
+		return fmt.Errorf("ENCODER_COMPUTE: %w", err)
+	}
+	for _, m := range w.models {
+		mel, err := pipeline.NewMel(m.model.Filters, m.model.H.NMels)
+		if err != nil {
+			return fmt.Errorf("model %s: %w", m.name, err)
+		}
+		mopts := []pipeline.Option{pipeline.WithDims(m.model.Dims())}
+		m.dev = sim
+		if device == xdna.DriverCPU {
+			// What model.Transcriber builds, with the encoder watched: an
+			// encoder and a text decoder of this model's own.
+			enc := m.model.NewEncoder(whisper.WithCompute(ec))
+			w.log.Info("cpu encoder", "model", m.name, "compute", enc.Compute().String(), "kernel", enc.Compute().Kernel())
+			m.dev = xdna.Watch(enc)
+			w.devs = append(w.devs, m.dev)
+			mopts = append(mopts, pipeline.WithTextDecoder(m.model.NewTextDecoder(w.cfg.DecodingOptions())))
+		}
+		mopts = append(append(mopts, opts...), extra...)
+		m.tr = pipeline.NewTranscriber(pools, m.dev, mel, mopts...)
+	}
+	w.dev = w.models[0].dev
 	return nil
 }
 
@@ -259,7 +286,7 @@ func (w *Worker) useVAD(ctx context.Context, j *job.Job) bool {
 	if j.VAD != nil {
 		want = *j.VAD
 	}
-	if want && !w.tr.HasVAD() {
+	if want && !w.models[0].tr.HasVAD() { // every model's transcriber has the same VAD
 		w.log.WarnContext(ctx, "job asks for vad but this worker has no VAD_MODEL: transcribing all of the audio", "job_id", j.ID)
 		return false
 	}
@@ -272,7 +299,7 @@ func (w *Worker) Conn() *nats.Conn { return w.nc }
 // Pools returns the worker's buffer pools.
 func (w *Worker) Pools() *xdna.Pools { return w.pools }
 
-// Device returns the worker's encoder device.
+// Device returns the encoder device of the worker's default model.
 func (w *Worker) Device() xdna.Device { return w.dev }
 
 // Run pulls and runs jobs until ctx ends, then stops pulling and drains:
@@ -478,8 +505,8 @@ func (w *Worker) Close() error {
 		}
 		w.nc.Close()
 	}
-	if w.dev != nil {
-		errs = append(errs, w.dev.Close())
+	for _, dev := range w.devs {
+		errs = append(errs, dev.Close())
 	}
 	if w.pools != nil {
 		w.pools.Close()

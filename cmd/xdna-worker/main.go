@@ -138,21 +138,26 @@ func serve(ctx context.Context, stderr *os.File) int {
 	}
 	defer w.Close()
 
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	addr, stopHTTP, err := startHTTP(cfg.HTTPAddr, w.Handler())
 	if err != nil {
 		log.Error("cannot listen", "addr", cfg.HTTPAddr, "err", err)
 		return 1
 	}
-	srv := newHTTPServer(w.Handler(), defaultHTTPTimeouts)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("http listening", "addr", ln.Addr().String())
+	defer stopHTTP()
+	log.Info("http listening", "addr", addr.String())
+	if cfg.DebugAddr != "" {
+		// Profiles only where the operator asked for them, on a server of
+		// their own that stops with the worker.
+		debugAddr, stopDebug, err := startHTTP(cfg.DebugAddr, worker.DebugHandler())
+		if err != nil {
+			log.Error("cannot listen", "addr", cfg.DebugAddr, "err", err)
+			return 1
+		}
+		defer stopDebug()
+		log.Warn("debug endpoint listening: /debug/pprof/ (profiles and the command line; keep DEBUG_ADDR off public networks)", "addr", debugAddr.String())
+	}
 
 	err = w.Run(ctx)
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	srv.Shutdown(sctx)
-	cancel()
-	<-served
 	if err != nil {
 		log.Error("worker stopped", "err", err)
 		return 1
@@ -187,6 +192,30 @@ func newHTTPServer(h http.Handler, t httpTimeouts) *http.Server {
 		IdleTimeout:       t.Idle,
 		MaxHeaderBytes:    64 << 10,
 	}
+}
+
+// startHTTP listens on addr and serves h there with the default timeouts,
+// in a goroutine that stop ends: stop shuts the server down (in-flight
+// requests get 5 s) and returns once the goroutine has.
+func startHTTP(addr string, h http.Handler) (_ net.Addr, stop func(), _ error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv := newHTTPServer(h, defaultHTTPTimeouts)
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		srv.Serve(ln) // http.ErrServerClosed once stopped
+	}()
+	return ln.Addr(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if srv.Shutdown(ctx) != nil {
+			srv.Close() // a request still running after 5 s is cut
+		}
+		<-served
+	}, nil
 }
 
 // healthcheck asks the local worker's /healthz, for container healthchecks
