@@ -91,6 +91,22 @@ func TestSubmitWait(t *testing.T) {
 	}
 }
 
+// submit --model puts the name on the job: a worker without that model
+// fails it invalid_job, naming the models it has.
+func TestSubmitModel(t *testing.T) {
+	fleet(t, "5")
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if code := run(ctx, []string{"submit", "--wait", "--model", "nosuch", writeWAV(t, "a.wav", 1)}, &out, &errOut); code == 0 {
+		t.Fatalf("exit 0 for a model no worker has: %s", out.String())
+	}
+	var r job.Result
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil || r.Error == nil || r.Error.Code != job.CodeInvalidJob || !strings.Contains(r.Error.Message, "nosuch") {
+		t.Fatalf("result %s (%v), want invalid_job naming the model", out.String(), err)
+	}
+}
+
 // submit --wait and watch show a job's progress on stderr (a line per
 // event off a terminal) while it runs: 100 s of audio in 4 windows of 1.2 s.
 func TestProgressBars(t *testing.T) {
