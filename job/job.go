@@ -61,6 +61,9 @@ type Job struct {
 	Audio    ObjectRef `json:"audio"`
 	Language string    `json:"language,omitempty"`
 	Task     string    `json:"task,omitempty"`
+	// Model names the model the job asks for; empty means the worker's
+	// default model.
+	Model    string    `json:"model,omitempty"`
 	Prompt   string    `json:"prompt,omitempty"`
 	Decoding *Decoding `json:"decoding,omitempty"` // overrides the worker's defaults
 	VAD      *bool     `json:"vad,omitempty"`      // only speech to the encoder; nil: the worker's VAD_DEFAULT
