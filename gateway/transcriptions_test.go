@@ -1,8 +1,12 @@
 package gateway_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -217,4 +221,47 @@ func asAPIError(t *testing.T, err error) *openai.Error {
 		t.Fatalf("error %v (%T), want *openai.Error", err, err)
 	}
 	return apiErr
+}
+
+// The form as curl -F file=@jfk.wav -F model=whisper-1 sends it (file
+// first), and with the fields first: {"text": ...} either way.
+func TestCurlForm(t *testing.T) {
+	e := newEnv(t, nil)
+	audio := jfk(t)
+	for _, fileFirst := range []bool{true, false} {
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		writeFile := func() {
+			fw, _ := w.CreateFormFile("file", "jfk.wav")
+			fw.Write(audio)
+		}
+		if fileFirst {
+			writeFile()
+		}
+		w.WriteField("model", "whisper-1")
+		if !fileFirst {
+			writeFile()
+		}
+		w.Close()
+		resp, err := http.Post(e.srv.URL+"/v1/audio/transcriptions", w.FormDataContentType(), &body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var got struct{ Text string }
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/json" || json.Unmarshal(b, &got) != nil || got.Text == "" {
+			t.Fatalf("file first %v: %d %s", fileFirst, resp.StatusCode, b)
+		}
+	}
+	// Not a form at all: OpenAI's error body.
+	resp, err := http.Post(e.srv.URL+"/v1/audio/transcriptions", "application/json", strings.NewReader(`{"model":"whisper-1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), `"type":"invalid_request_error"`) {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
 }
