@@ -11,7 +11,6 @@ import (
 // Types of OpenAI error bodies.
 const (
 	TypeInvalidRequest = "invalid_request_error"
-	TypeAuthentication = "authentication_error"
 	TypeRateLimit      = "rate_limit_exceeded"
 	TypeServer         = "server_error"
 	TypeTimeout        = "timeout"
