@@ -121,3 +121,30 @@ func TestRequestTimeout(t *testing.T) {
 		t.Fatalf("uploads left behind: %v", objects)
 	}
 }
+
+// GATEWAY_MAX_CONCURRENT bounds the transcriptions in flight whatever
+// their key (here without keys): one more is a 503 server_overloaded.
+func TestMaxConcurrent(t *testing.T) {
+	e := newIdleEnv(t, map[string]string{"GATEWAY_MAX_CONCURRENT": "1"})
+	ctx := testCtx(t)
+	c := e.client(option.WithMaxRetries(0))
+	waitCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Audio.Transcriptions.New(waitCtx, openai.AudioTranscriptionNewParams{File: file(jfk(t), "jfk.wav", "audio/wav"), Model: openai.AudioModelWhisper1})
+		done <- err
+	}()
+	e.waitJobs(t, 1)
+	_, err := c.Audio.Transcriptions.New(ctx, openai.AudioTranscriptionNewParams{File: file(jfk(t), "jfk.wav", "audio/wav"), Model: openai.AudioModelWhisper1})
+	if apiErr := asAPIError(t, err); apiErr.StatusCode != http.StatusServiceUnavailable || apiErr.Code != "server_overloaded" || apiErr.Type != "server_error" {
+		t.Fatalf("%d %s", apiErr.StatusCode, apiErr.RawJSON())
+	}
+	if _, err := c.Models.List(ctx); err != nil {
+		t.Fatalf("models are not bounded: %v", err)
+	}
+	cancel()
+	<-done
+	if objects := e.waitNoObjects(t); len(objects) != 0 {
+		t.Fatalf("uploads left behind: %v", objects)
+	}
+}

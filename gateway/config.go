@@ -49,6 +49,10 @@ type Config struct {
 	// MaxConcurrentPerKey bounds the requests in flight per API key; one
 	// more is answered 429.
 	MaxConcurrentPerKey int `env:"GATEWAY_MAX_CONCURRENT_PER_KEY" envDefault:"4"`
+	// MaxConcurrent bounds the transcription and translation requests in
+	// flight in this gateway, whatever their key (each upload may hold a
+	// 16 MiB part in memory); one more is answered 503.
+	MaxConcurrent int `env:"GATEWAY_MAX_CONCURRENT" envDefault:"64"`
 	// RequestTimeout bounds a request from its first byte to its answer;
 	// then it is answered 504.
 	RequestTimeout time.Duration `env:"GATEWAY_REQUEST_TIMEOUT" envDefault:"10m"`
@@ -132,6 +136,9 @@ func (c Config) Validate() error {
 	if c.MaxConcurrentPerKey < 1 {
 		bad("GATEWAY_MAX_CONCURRENT_PER_KEY %d must be at least 1", c.MaxConcurrentPerKey)
 	}
+	if c.MaxConcurrent < 1 {
+		bad("GATEWAY_MAX_CONCURRENT %d must be at least 1", c.MaxConcurrent)
+	}
 	if c.RequestTimeout <= 0 {
 		bad("GATEWAY_REQUEST_TIMEOUT %v must be positive", c.RequestTimeout)
 	}
@@ -164,6 +171,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("models", c.Models),
 		slog.Int("api_keys", c.APIKeys.Len()),
 		slog.Int("max_concurrent_per_key", c.MaxConcurrentPerKey),
+		slog.Int("max_concurrent", c.MaxConcurrent),
 		slog.Duration("request_timeout", c.RequestTimeout),
 	)
 }

@@ -16,7 +16,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Addr != ":8000" || cfg.AudioBucket != "audio" || cfg.MaxUploadBytes != 25<<20 || len(cfg.Models) != 1 || cfg.Models[0] != "whisper-1" ||
-		cfg.APIKeys.Len() != 0 || cfg.MaxConcurrentPerKey != 4 || cfg.RequestTimeout != 10*time.Minute || cfg.NATS.URL != "nats://127.0.0.1:4222" {
+		cfg.APIKeys.Len() != 0 || cfg.MaxConcurrentPerKey != 4 || cfg.MaxConcurrent != 64 || cfg.RequestTimeout != 10*time.Minute || cfg.NATS.URL != "nats://127.0.0.1:4222" {
 		t.Fatalf("%+v", cfg)
 	}
 }

@@ -22,6 +22,7 @@ const (
 	CodeInvalidAPIKey     = "invalid_api_key"
 	CodeModelNotFound     = "model_not_found"
 	CodeRateLimitExceeded = "rate_limit_exceeded"
+	CodeOverloaded        = "server_overloaded"
 	CodeFileTooLarge      = "file_too_large"
 	CodeInvalidValue      = "invalid_value"
 	CodeMissingField      = "missing_required_parameter"

@@ -20,6 +20,7 @@ type Server struct {
 	pub     *queue.Publisher
 	store   *storage.Client
 	limiter *limiter
+	jobs    chan struct{} // a slot per transcription in flight (MaxConcurrent)
 	log     *slog.Logger
 	mux     *http.ServeMux
 	created int64 // the "created" time of every listed model
@@ -53,14 +54,15 @@ func New(cfg Config, js jetstream.JetStream, store *storage.Client, opts ...Opti
 		pub:     queue.NewPublisher(js, cfg.NATS),
 		store:   store,
 		limiter: newLimiter(cfg.MaxConcurrentPerKey),
+		jobs:    make(chan struct{}, max(cfg.MaxConcurrent, 1)),
 		log:     slog.Default(),
 		mux:     http.NewServeMux(),
 	}
 	for _, o := range opts {
 		o(s)
 	}
-	s.mux.Handle("POST /v1/audio/transcriptions", s.authorized(s.transcriptions(taskTranscribe)))
-	s.mux.Handle("POST /v1/audio/translations", s.authorized(s.transcriptions(taskTranslate)))
+	s.mux.Handle("POST /v1/audio/transcriptions", s.authorized(s.bounded(s.transcriptions(taskTranscribe))))
+	s.mux.Handle("POST /v1/audio/translations", s.authorized(s.bounded(s.transcriptions(taskTranslate))))
 	s.mux.Handle("GET /v1/models", s.authorized(http.HandlerFunc(s.listModels)))
 	s.mux.Handle("GET /v1/models/{model}", s.authorized(http.HandlerFunc(s.retrieveModel)))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
@@ -94,6 +96,21 @@ func (s *Server) authorized(next http.Handler) http.Handler {
 			defer release()
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+	})
+}
+
+// bounded runs next only while one of the MaxConcurrent slots is free, and
+// answers 503 at once otherwise: the gateway queues nothing itself.
+func (s *Server) bounded(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.jobs <- struct{}{}:
+			defer func() { <-s.jobs }()
+			next.ServeHTTP(w, r)
+		default:
+			writeError(w, newError(http.StatusServiceUnavailable, TypeServer, CodeOverloaded, "",
+				"The server is handling as many requests as it may; retry later."))
+		}
 	})
 }
 
