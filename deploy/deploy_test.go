@@ -1636,7 +1636,9 @@ func TestChecksCatchMistakes(t *testing.T) {
 		{"root", checkDeployment, func(k *k8sSet) {
 			mapv(dig(k.named("Deployment", "xdna-worker"), "spec", "template", "spec", "securityContext"))["runAsNonRoot"] = false
 		}, "runAsNonRoot"},
-		{"misspelled env var", checkDeployment, func(k *k8sSet) { mapv(k.named("ConfigMap", "xdna-worker-config")["data"])["NATS_ULR"] = "nats://x:4222" }, "NATS_ULR"},
+		{"misspelled env var", checkDeployment, func(k *k8sSet) {
+			mapv(k.named("ConfigMap", "xdna-worker-config")["data"])["NATS_ULR"] = "nats://x:4222"
+		}, "NATS_ULR"},
 		{"invalid value", checkDeployment, func(k *k8sSet) { mapv(k.named("ConfigMap", "xdna-worker-config")["data"])["XDNA_DEVICE"] = "gpu" }, "refuse"},
 		{"pools outgrow the memory request", checkDeployment, func(k *k8sSet) {
 			data := mapv(k.named("ConfigMap", "xdna-worker-config")["data"])
