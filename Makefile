@@ -17,7 +17,7 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 all: build
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/xdna-worker ./cmd/xdnactl ./deploy/xdna-provision
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/xdna-worker ./cmd/xdna-gateway ./cmd/xdnactl ./deploy/xdna-provision
 
 # tools: the real NATS server, MinIO and mc binaries the tests and images use
 # (mc sets up the workers' MinIO user in docker-compose.local.yml).

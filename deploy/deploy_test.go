@@ -697,7 +697,7 @@ func k8sWorkerEnv(f facts, k *k8sSet, c map[string]any) (map[string]string, prob
 // parsed by the worker's own LoadConfig.
 func deploymentConfig(f facts, k *k8sSet) (worker.Config, problems) {
 	var p problems
-	d := k.one("Deployment")
+	d := k.named("Deployment", "xdna-worker")
 	c := workerContainer(d)
 	if c == nil {
 		p.add("no Deployment with an xdna/xdna-worker container")
@@ -723,7 +723,7 @@ func probePath(c map[string]any, probe string, ports map[string]int) (string, in
 
 func checkDeployment(f facts, k *k8sSet) problems {
 	var p problems
-	d := k.one("Deployment")
+	d := k.named("Deployment", "xdna-worker")
 	if d == nil {
 		p.add("no Deployment")
 		return p
@@ -869,7 +869,7 @@ func envValue(c map[string]any, name string) (string, bool) {
 
 func checkPDB(k *k8sSet) problems {
 	var p problems
-	pdb, d := k.one("PodDisruptionBudget"), k.one("Deployment")
+	pdb, d := k.one("PodDisruptionBudget"), k.named("Deployment", "xdna-worker")
 	if pdb == nil || d == nil {
 		p.add("a PodDisruptionBudget and a Deployment are required")
 		return p
@@ -898,7 +898,7 @@ func checkPDB(k *k8sSet) problems {
 
 func checkScaledObject(f facts, k *k8sSet) problems {
 	var p problems
-	so, d := k.one("ScaledObject"), k.one("Deployment")
+	so, d := k.one("ScaledObject"), k.named("Deployment", "xdna-worker")
 	if so == nil || d == nil {
 		p.add("a KEDA ScaledObject and a Deployment are required")
 		return p
@@ -943,7 +943,7 @@ func checkScaledObject(f facts, k *k8sSet) problems {
 
 func checkPodMonitor(k *k8sSet) problems {
 	var p problems
-	pm, d := k.one("PodMonitor"), k.one("Deployment")
+	pm, d := k.one("PodMonitor"), k.named("Deployment", "xdna-worker")
 	if pm == nil || d == nil {
 		return p
 	}
@@ -1613,7 +1613,7 @@ func TestPromQLScanner(t *testing.T) {
 // proves nothing.
 func TestChecksCatchMistakes(t *testing.T) {
 	f := loadFacts(t)
-	container := func(k *k8sSet) map[string]any { return workerContainer(k.one("Deployment")) }
+	container := func(k *k8sSet) map[string]any { return workerContainer(k.named("Deployment", "xdna-worker")) }
 	k8s := []struct {
 		name   string
 		check  func(facts, *k8sSet) problems
@@ -1628,21 +1628,23 @@ func TestChecksCatchMistakes(t *testing.T) {
 		}, "livenessProbe"},
 		{"no preStop", checkDeployment, func(k *k8sSet) { delete(mapv(container(k)["lifecycle"]), "preStop") }, "preStop"},
 		{"grace period below the drain", checkDeployment, func(k *k8sSet) {
-			mapv(dig(k.one("Deployment"), "spec", "template", "spec"))["terminationGracePeriodSeconds"] = 30
+			mapv(dig(k.named("Deployment", "xdna-worker"), "spec", "template", "spec"))["terminationGracePeriodSeconds"] = 30
 		}, "terminationGracePeriodSeconds"},
 		{"SHUTDOWN_TIMEOUT raised past the grace period", checkDeployment, func(k *k8sSet) {
-			mapv(k.one("ConfigMap")["data"])["SHUTDOWN_TIMEOUT"] = "2m"
+			mapv(k.named("ConfigMap", "xdna-worker-config")["data"])["SHUTDOWN_TIMEOUT"] = "2m"
 		}, "terminationGracePeriodSeconds"},
 		{"root", checkDeployment, func(k *k8sSet) {
-			mapv(dig(k.one("Deployment"), "spec", "template", "spec", "securityContext"))["runAsNonRoot"] = false
+			mapv(dig(k.named("Deployment", "xdna-worker"), "spec", "template", "spec", "securityContext"))["runAsNonRoot"] = false
 		}, "runAsNonRoot"},
-		{"misspelled env var", checkDeployment, func(k *k8sSet) { mapv(k.one("ConfigMap")["data"])["NATS_ULR"] = "nats://x:4222" }, "NATS_ULR"},
-		{"invalid value", checkDeployment, func(k *k8sSet) { mapv(k.one("ConfigMap")["data"])["XDNA_DEVICE"] = "gpu" }, "refuse"},
+		{"misspelled env var", checkDeployment, func(k *k8sSet) {
+			mapv(k.named("ConfigMap", "xdna-worker-config")["data"])["NATS_ULR"] = "nats://x:4222"
+		}, "NATS_ULR"},
+		{"invalid value", checkDeployment, func(k *k8sSet) { mapv(k.named("ConfigMap", "xdna-worker-config")["data"])["XDNA_DEVICE"] = "gpu" }, "refuse"},
 		{"pools outgrow the memory request", checkDeployment, func(k *k8sSet) {
-			data := mapv(k.one("ConfigMap")["data"])
+			data := mapv(k.named("ConfigMap", "xdna-worker-config")["data"])
 			data["AUDIO_BUFFER_POOL_SIZE"], data["MEL_BUFFER_POOL_SIZE"], data["ENCODER_BUFFER_POOL_SIZE"] = "16", "16", "16"
 		}, "memory request"},
-		{"spool outgrows the temp volume", checkDeployment, func(k *k8sSet) { mapv(k.one("ConfigMap")["data"])["MAX_AUDIO_BYTES"] = "4GiB" }, "sizeLimit"},
+		{"spool outgrows the temp volume", checkDeployment, func(k *k8sSet) { mapv(k.named("ConfigMap", "xdna-worker-config")["data"])["MAX_AUDIO_BYTES"] = "4GiB" }, "sizeLimit"},
 		{"PDB selects other pods", func(_ facts, k *k8sSet) problems { return checkPDB(k) }, func(k *k8sSet) {
 			mapv(dig(k.one("PodDisruptionBudget"), "spec", "selector"))["matchLabels"] = map[string]any{"app": "other"}
 		}, "does not select"},

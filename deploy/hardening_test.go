@@ -46,7 +46,7 @@ func checkEphemeralStorage(f facts, k *k8sSet) problems {
 	}
 	defer pools.Close()
 	want := ephemeralRequest(pools.Sets(), int64(cfg.MaxAudioBytes), time.Duration(cfg.MaxAudioDuration))
-	c := workerContainer(k.one("Deployment"))
+	c := workerContainer(k.named("Deployment", "xdna-worker"))
 	got, err := parseQuantity(dig(c, "resources", "requests", "ephemeral-storage"))
 	if err != nil || got != want {
 		p.add("Deployment: ephemeral-storage request %v, want %.0fGi = ceil_GiB(%d sets × (MAX_AUDIO_BYTES + 64,000 B/s × MAX_AUDIO_DURATION) + 256 MiB)",
@@ -62,7 +62,7 @@ func checkNetworkPolicy(k *k8sSet) problems {
 		p.add("k8s: no NetworkPolicy xdna-worker")
 		return p
 	}
-	podLabels := mapv(dig(k.one("Deployment"), "spec", "template", "metadata", "labels"))
+	podLabels := mapv(dig(k.named("Deployment", "xdna-worker"), "spec", "template", "metadata", "labels"))
 	sel := mapv(dig(np, "spec", "podSelector", "matchLabels"))
 	if len(sel) == 0 || !subset(sel, podLabels) {
 		p.add("NetworkPolicy: podSelector %v does not select the worker pods %v", sel, podLabels)
@@ -358,12 +358,12 @@ func TestHardeningChecksCatchMistakes(t *testing.T) {
 	}{
 		{"ephemeral-storage left at 1Gi", func(t *testing.T) problems {
 			k := loadK8s(t)
-			mapv(dig(workerContainer(k.one("Deployment")), "resources", "requests"))["ephemeral-storage"] = "1Gi"
+			mapv(dig(workerContainer(k.named("Deployment", "xdna-worker")), "resources", "requests"))["ephemeral-storage"] = "1Gi"
 			return checkEphemeralStorage(f, k)
 		}, "ephemeral-storage"},
 		{"MAX_AUDIO_BYTES raised", func(t *testing.T) problems {
 			k := loadK8s(t)
-			mapv(k.one("ConfigMap")["data"])["MAX_AUDIO_BYTES"] = "4GiB"
+			mapv(k.named("ConfigMap", "xdna-worker-config")["data"])["MAX_AUDIO_BYTES"] = "4GiB"
 			return checkEphemeralStorage(f, k)
 		}, "ephemeral-storage"},
 		{"no NetworkPolicy", func(t *testing.T) problems {

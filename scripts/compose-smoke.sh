@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 project=xdna-smoke-$$
 base=$((30000 + RANDOM % 20000))
-export NATS_PORT=$base MINIO_PORT=$((base + 1)) WORKER_1_PORT=$((base + 2)) WORKER_2_PORT=$((base + 3))
+export NATS_PORT=$base MINIO_PORT=$((base + 1)) WORKER_1_PORT=$((base + 2)) WORKER_2_PORT=$((base + 3)) GATEWAY_PORT=$((base + 4))
 if docker compose version >/dev/null 2>&1; then dc=(docker compose); else dc=(docker-compose); fi
 compose() { "${dc[@]}" -p "$project" -f docker-compose.yml -f docker-compose.local.yml "$@"; }
 tmp=$(mktemp -d)

@@ -1,4 +1,4 @@
-package worker
+package transcript
 
 import (
 	"encoding/json"
@@ -19,7 +19,7 @@ func TestRenderVerboseJSONAndTSV(t *testing.T) {
 			{Start: 1.25, End: 3.5, Text: " Zwei\tdrei", Temperature: 0.2},
 		},
 	}
-	body, err := render("verbose_json", "translate", res, 0)
+	body, err := Render("verbose_json", "translate", res, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,17 +54,17 @@ func TestRenderVerboseJSONAndTSV(t *testing.T) {
 		t.Fatalf("tokens %v", tokens)
 	}
 
-	tsv, err := render("tsv", "", res, 0)
+	tsv, err := Render("tsv", "", res, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := "start\tend\ttext\n0\t1250\tHallo Welt.\n1250\t3500\tZwei drei\n"; string(tsv) != want {
 		t.Fatalf("tsv %q, want %q", tsv, want)
 	}
-	if extension("verbose_json") != "verbose.json" || extension("tsv") != "tsv" {
+	if Extension("verbose_json") != "verbose.json" || Extension("tsv") != "tsv" {
 		t.Fatal("extensions")
 	}
-	if !strings.Contains(contentTypes["tsv"], "tab-separated") || contentTypes["verbose_json"] != "application/json" {
+	if !strings.Contains(ContentType("tsv"), "tab-separated") || ContentType("verbose_json") != "application/json" {
 		t.Fatal("content types")
 	}
 }
@@ -79,7 +79,7 @@ func TestRenderSplitsCuesAtWords(t *testing.T) {
 			{Word: " the", Start: 2.5, End: 2.7}, {Word: " dog.", Start: 2.7, End: 3.9}}},
 		{Start: 4, End: 5, Text: " Short."},
 	}}
-	srt, err := render("srt", "", res, 16)
+	srt, err := Render("srt", "", res, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,16 +90,16 @@ func TestRenderSplitsCuesAtWords(t *testing.T) {
 	if string(srt) != want {
 		t.Fatalf("srt:\n%s\nwant:\n%s", srt, want)
 	}
-	vtt, _ := render("vtt", "", res, 16)
+	vtt, _ := Render("vtt", "", res, 16)
 	if !strings.Contains(string(vtt), "00:00:01.200 --> 00:00:02.500\nfox jumps over\n") {
 		t.Fatalf("vtt:\n%s", vtt)
 	}
-	whole, _ := render("srt", "", res, 0)
+	whole, _ := Render("srt", "", res, 0)
 	if strings.Count(string(whole), " --> ") != 2 {
 		t.Fatalf("without a width: %s", whole)
 	}
 	noWords := &job.Result{Segments: []job.Segment{{Start: 0, End: 4, Text: res.Segments[0].Text}}}
-	if s, _ := render("srt", "", noWords, 5); strings.Count(string(s), " --> ") != 1 {
+	if s, _ := Render("srt", "", noWords, 5); strings.Count(string(s), " --> ") != 1 {
 		t.Fatalf("without words: %s", s)
 	}
 }
