@@ -94,7 +94,11 @@ func startEnv(t *testing.T, over map[string]string, withWorker bool) *env {
 	if e.cfg, err = gateway.LoadConfig(genv); err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(gateway.New(e.cfg, e.js, e.store, gateway.WithLogger(log.With("component", "gateway"))))
+	cancels, err := queue.OpenCancels(context.Background(), e.js, e.cfg.NATS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(gateway.New(e.cfg, e.js, e.store, gateway.WithLogger(log.With("component", "gateway")), gateway.WithCancels(cancels)))
 	t.Cleanup(e.srv.Close) // registered last: runs before the worker stops
 	return e
 }

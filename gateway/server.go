@@ -21,6 +21,7 @@ type Server struct {
 	store   *storage.Client
 	limiter *limiter
 	jobs    chan struct{} // a slot per transcription in flight (MaxConcurrent)
+	cancels *queue.Cancels // nil: jobs nobody waits for any more run on
 	log     *slog.Logger
 	mux     *http.ServeMux
 	created int64 // the "created" time of every listed model
@@ -36,6 +37,13 @@ func WithLogger(l *slog.Logger) Option {
 			s.log = l
 		}
 	}
+}
+
+// WithCancels lets the gateway cancel the job of a request that ends
+// before its result arrives (the client went away, or the request timed
+// out): nobody would read that transcript. Without it those jobs run on.
+func WithCancels(c *queue.Cancels) Option {
+	return func(s *Server) { s.cancels = c }
 }
 
 // WithModelsCreated sets the Unix time /v1/models gives as each model's

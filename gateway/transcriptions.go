@@ -87,6 +87,9 @@ func (s *Server) transcriptions(task string) http.Handler {
 		j := s.newJob(ctx, id, key, req)
 		res, err := s.await(ctx, j)
 		if err != nil {
+			if ctx.Err() != nil {
+				s.cancel(id)
+			}
 			s.fail(ctx, w, r, id, err)
 			return
 		}
@@ -268,6 +271,21 @@ func (s *Server) fail(ctx context.Context, w http.ResponseWriter, r *http.Reques
 		s.log.Error("request failed", "job_id", id, "error", err)
 		writeError(w, err)
 	}
+}
+
+// cancel marks job id cancelled, when the gateway may (WithCancels): its
+// request ended before the result, so nobody will read it.
+func (s *Server) cancel(id string) {
+	if s.cancels == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
+	defer cancel()
+	if err := s.cancels.Cancel(ctx, id); err != nil {
+		s.log.Warn("cannot cancel the job of a request that ended", "job_id", id, "error", err)
+		return
+	}
+	s.log.Info("cancelled the job of a request that ended before its result", "job_id", id)
 }
 
 // removeUpload deletes an upload: uploads are not kept.

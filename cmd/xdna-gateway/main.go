@@ -79,13 +79,26 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 
+	gopts := []gateway.Option{gateway.WithLogger(log)}
+	// The job of a request that ends before its result is cancelled, when
+	// the cancellation bucket exists (the workers' provisioning makes it).
+	switch cancels, err := queue.OpenCancels(ctx, js, cfg.NATS, queue.CancelsLogger(log)); {
+	case err == nil:
+		gopts = append(gopts, gateway.WithCancels(cancels))
+	case errors.Is(err, queue.ErrNoCancelBucket):
+		log.Warn("no cancellation bucket: jobs whose client goes away will run on", "error", err)
+	default:
+		log.Error("cannot start", "error", err)
+		return 1
+	}
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		log.Error("cannot listen", "addr", cfg.Addr, "error", err)
 		return 1
 	}
 	srv := &http.Server{
-		Handler:           gateway.New(cfg, js, store, gateway.WithLogger(log)),
+		Handler:           gateway.New(cfg, js, store, gopts...),
 		ReadHeaderTimeout: 10 * time.Second,
 		// A request's body and answer are bounded by GATEWAY_REQUEST_TIMEOUT
 		// (the handler sets the read deadline); the write timeout leaves
