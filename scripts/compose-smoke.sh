@@ -49,8 +49,30 @@ grep -q '"status":"succeeded"' "$tmp/upload.json"
 grep -q 'transcripts/smoke/dropped.wav.srt' "$tmp/upload.json"
 echo "compose smoke: a file dropped into the audio bucket was transcribed: ok"
 
+# Progress and cancellation from xdnactl: a 30-minute file (60 windows on
+# the sim device) shows its progress bar, is cancelled while it runs, and
+# ends failed with code canceled.
+python3 -c "import wave,sys; w=wave.open(sys.argv[1],'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000); w.writeframes(bytes(8000*2*1800)); w.close()" "$tmp/long.wav"
+bin/xdnactl submit --wait --timeout 2m "$tmp/long.wav" >"$tmp/cancel.json" 2>"$tmp/cancel.err" &
+submitted=$!
+for i in $(seq 1 300); do grep -qs '% transcribe window' "$tmp/cancel.err" && break; sleep 0.1; done
+cat "$tmp/cancel.err"
+grep -q '% transcribe window' "$tmp/cancel.err" || { echo "no progress bar of the long job within 30 s"; exit 1; }
+bin/xdnactl cancel "$(sed -n 's/.*: queued as \([^ ]*\)$/\1/p' "$tmp/cancel.err")"
+if wait $submitted; then echo "the cancelled job succeeded"; exit 1; fi
+grep -q '"code":"canceled"' "$tmp/cancel.json" || { cat "$tmp/cancel.json"; echo "the cancelled job did not end canceled"; exit 1; }
+echo "compose smoke: progress bar shown, running job cancelled: ok"
+
+# The OpenAI-compatible gateway answers a transcription (as the NATS
+# publisher user and its own MinIO user).
+for i in $(seq 1 60); do curl -sf "http://127.0.0.1:$GATEWAY_PORT/healthz" >/dev/null && break; sleep 1; done
+curl -sS --fail-with-body -F file=@"$tmp/smoke.wav" -F model=whisper-1 "http://127.0.0.1:$GATEWAY_PORT/v1/audio/transcriptions" | tee "$tmp/gateway.json"
+echo
+grep -q '^{"text":' "$tmp/gateway.json"
+echo "compose smoke: a transcription through the gateway: ok"
+
 # Ports are published on 127.0.0.1 only.
-for p in "$NATS_PORT" "$MINIO_PORT" "$WORKER_1_PORT"; do
+for p in "$NATS_PORT" "$MINIO_PORT" "$WORKER_1_PORT" "$GATEWAY_PORT"; do
   if docker ps --format '{{.Ports}}' --filter "label=com.docker.compose.project=$project" | tr ',' '\n' | grep -- "->" | grep ":$p->" | grep -vq '^ *127\.0\.0\.1:'; then
     echo "port $p is published beyond 127.0.0.1"; exit 1
   fi
