@@ -10,9 +10,13 @@ import (
 	"os"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/xdna-worker/xdna-worker/audio"
 	"github.com/xdna-worker/xdna-worker/audio/ffmpeg"
 	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/telemetry"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
 
@@ -131,6 +135,7 @@ type Transcriber struct {
 	spoolPrefix string
 	ffmpeg      *ffmpeg.Config
 	vad         *vadStage
+	tracer      trace.Tracer
 }
 
 // Option configures a Transcriber.
@@ -162,7 +167,7 @@ func WithSpoolPrefix(prefix string) Option { return func(t *Transcriber) { t.spo
 // NewTranscriber returns a Transcriber over the given pools, device and mel
 // front end.
 func NewTranscriber(pools *xdna.Pools, dev xdna.Device, mel *Mel, opts ...Option) *Transcriber {
-	t := &Transcriber{pools: pools, dev: dev, mel: mel}
+	t := &Transcriber{pools: pools, dev: dev, mel: mel, tracer: defaultTracer()}
 	for _, o := range opts {
 		o(t)
 	}
@@ -175,7 +180,8 @@ func (t *Transcriber) Device() xdna.Device { return t.dev }
 // Transcribe runs one job. The context should carry the job id (xdna.WithJob)
 // so pool buffers are attributed to it. Errors carry job codes: bad audio is
 // permanent (audio_decode, audio_too_long, unsupported_format), the rest is
-// internal or the context's error.
+// internal or the context's error. Each stage is a span (WithTracerProvider)
+// under the span ctx carries, with the job id.
 func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcript, err error) {
 	audio := req.Reserved
 	defer func() { audio.Release() }() // no-op once released below
@@ -188,7 +194,9 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 
 	start := time.Now()
 	req.report(job.Progress{Stage: job.StageDecode})
-	spool, samples, err := t.decode(ctx, req.Audio, req.Size, audio.Data())
+	dctx, span := t.startStage(ctx, "decode")
+	spool, samples, err := t.decode(dctx, req.Audio, req.Size, audio.Data())
+	endStage(span, err)
 	tr.Timings.Decode = time.Since(start)
 	if req.ReleaseAudio != nil {
 		req.ReleaseAudio()
@@ -265,8 +273,11 @@ func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, 
 		return WindowText{}, err
 	}
 	defer mel.Release()
+	win := telemetry.AttrWindow.Int(w.Index)
 	start := time.Now()
+	_, span := t.startStage(ctx, "mel", win)
 	err = t.mel.Compute(audio.Data()[:w.Samples], mel.Data())
+	endStage(span, err)
 	tm.Mel += time.Since(start)
 	audio.Release()
 	*audio = xdna.Buffer{}
@@ -280,7 +291,9 @@ func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, 
 	}
 	defer enc.Release()
 	start = time.Now()
-	err = t.dev.Encode(ctx, mel.Data(), enc.Data())
+	ectx, span := t.startStage(ctx, "encode", win, attribute.String("device", t.dev.Name()))
+	err = t.dev.Encode(ectx, mel.Data(), enc.Data())
+	endStage(span, err)
 	tm.Encode += time.Since(start)
 	mel.Release()
 	if err != nil {
@@ -290,7 +303,9 @@ func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, 
 		return WindowText{}, nil
 	}
 	start = time.Now()
-	text, err := sess.DecodeWindow(ctx, enc.Data(), w)
+	tctx, span := t.startStage(ctx, "decode_text", win)
+	text, err := sess.DecodeWindow(tctx, enc.Data(), w)
+	endStage(span, err)
 	tm.DecodeText += time.Since(start)
 	return text, err
 }
