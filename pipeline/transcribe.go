@@ -10,9 +10,13 @@ import (
 	"os"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/xdna-worker/xdna-worker/audio"
 	"github.com/xdna-worker/xdna-worker/audio/ffmpeg"
 	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/telemetry"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
 
@@ -134,6 +138,7 @@ type Transcriber struct {
 	// encLen is the encoder output of one window (n_audio_ctx ×
 	// n_audio_state, WithDims); 0: the whole encoder_output buffer.
 	encLen int
+	tracer trace.Tracer
 }
 
 // Option configures a Transcriber.
@@ -174,7 +179,7 @@ func WithDims(d xdna.Dims) Option {
 // NewTranscriber returns a Transcriber over the given pools, device and mel
 // front end.
 func NewTranscriber(pools *xdna.Pools, dev xdna.Device, mel *Mel, opts ...Option) *Transcriber {
-	t := &Transcriber{pools: pools, dev: dev, mel: mel}
+	t := &Transcriber{pools: pools, dev: dev, mel: mel, tracer: defaultTracer()}
 	for _, o := range opts {
 		o(t)
 	}
@@ -187,7 +192,8 @@ func (t *Transcriber) Device() xdna.Device { return t.dev }
 // Transcribe runs one job. The context should carry the job id (xdna.WithJob)
 // so pool buffers are attributed to it. Errors carry job codes: bad audio is
 // permanent (audio_decode, audio_too_long, unsupported_format), the rest is
-// internal or the context's error.
+// internal or the context's error. Each stage is a span (WithTracerProvider)
+// under the span ctx carries, with the job id.
 func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcript, err error) {
 	audio := req.Reserved
 	defer func() { audio.Release() }() // no-op once released below
@@ -200,7 +206,9 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 
 	start := time.Now()
 	req.report(job.Progress{Stage: job.StageDecode})
-	spool, samples, err := t.decode(ctx, req.Audio, req.Size, audio.Data())
+	dctx, span := t.startStage(ctx, "decode")
+	spool, samples, err := t.decode(dctx, req.Audio, req.Size, audio.Data())
+	endStage(span, err)
 	tr.Timings.Decode = time.Since(start)
 	if req.ReleaseAudio != nil {
 		req.ReleaseAudio()
@@ -282,8 +290,11 @@ func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, 
 		return WindowText{}, job.Errorf(job.CodeInternal, "mel buffer of %d values is smaller than the model's %d", len(melData), melLen)
 	}
 	melData = melData[:melLen]
+	win := telemetry.AttrWindow.Int(w.Index)
 	start := time.Now()
+	_, span := t.startStage(ctx, "mel", win)
 	err = t.mel.Compute(audio.Data()[:w.Samples], melData)
+	endStage(span, err)
 	tm.Mel += time.Since(start)
 	audio.Release()
 	*audio = xdna.Buffer{}
@@ -304,7 +315,9 @@ func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, 
 		encData = encData[:t.encLen]
 	}
 	start = time.Now()
-	err = t.dev.Encode(ctx, melData, encData)
+	ectx, span := t.startStage(ctx, "encode", win, attribute.String("device", t.dev.Name()))
+	err = t.dev.Encode(ectx, melData, encData)
+	endStage(span, err)
 	tm.Encode += time.Since(start)
 	mel.Release()
 	if err != nil {
@@ -314,7 +327,9 @@ func (t *Transcriber) window(ctx context.Context, audio *xdna.Buffer, w Window, 
 		return WindowText{}, nil
 	}
 	start = time.Now()
-	text, err := sess.DecodeWindow(ctx, encData, w)
+	tctx, span := t.startStage(ctx, "decode_text", win)
+	text, err := sess.DecodeWindow(tctx, encData, w)
+	endStage(span, err)
 	tm.DecodeText += time.Since(start)
 	return text, err
 }

@@ -52,10 +52,12 @@ func (t *Transcriber) HasVAD() bool { return t.vad != nil }
 // whisper.cpp does. It returns the mapping from the packed audio's times
 // back to the original's (nil when VAD did not run). No speech leaves an
 // empty spool (*samples == 0).
-func (t *Transcriber) speechOnly(ctx context.Context, req *Request, spool **os.File, samples *int64, tm *Timings) (*vadMapping, error) {
+func (t *Transcriber) speechOnly(ctx context.Context, req *Request, spool **os.File, samples *int64, tm *Timings) (_ *vadMapping, err error) {
 	if !req.VAD || t.vad == nil {
 		return nil, nil
 	}
+	ctx, span := t.startStage(ctx, "vad")
+	defer func() { endStage(span, err) }()
 	start := time.Now()
 	defer func() { tm.VAD += time.Since(start) }()
 	req.report(job.Progress{Stage: job.StageVAD, DurationS: float64(*samples) / SampleRate})

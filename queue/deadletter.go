@@ -53,6 +53,7 @@ const HeaderDLQLastError = "Xdna-Dlq-Last-Error"
 // (may be nil) and where it came from, and waits for DLQ to store it. The
 // caller then Terms the delivery. Dead-lettering the same stream message
 // again within the duplicate window stores nothing and is not an error.
+// The trace context of ctx, if any, replaces the original's in the copy.
 func (p *Publisher) DeadLetter(ctx context.Context, d *Delivery, reason string, lastErr error) error {
 	return p.deadLetter(ctx, stored{
 		data: d.Data(), header: d.Headers(), subject: d.Subject(), stream: d.Stream(),
@@ -79,6 +80,10 @@ func (p *Publisher) deadLetter(ctx context.Context, m stored, reason string, las
 		}
 		h[k] = append([]string(nil), v...)
 	}
+	// The worker's span, when it has one, becomes the parent of whatever
+	// an operator does with the dead letter; otherwise the trace context
+	// the original came with stays as it was.
+	InjectTrace(ctx, h)
 	h.Set(HeaderDLQReason, oneLine(reason, maxDLQReason))
 	if lastErr != nil {
 		h.Set(HeaderDLQLastError, oneLine(lastErr.Error(), maxDLQReason))

@@ -36,6 +36,9 @@ func NewPublisher(js jetstream.JetStream, cfg Config) *Publisher {
 // Nats-Msg-Id de-duplication says so; after it, the publish carries "expect
 // no message on this subject yet", so a late duplicate is refused for as
 // long as the first result is retained (ResultsMaxAge).
+//
+// The trace context of ctx travels on in the result's W3C headers
+// (InjectTrace).
 func (p *Publisher) Result(ctx context.Context, r *job.Result) (duplicate bool, err error) {
 	if r == nil {
 		return false, fmt.Errorf("%w: nil result", ErrInvalidJobID)
@@ -43,11 +46,13 @@ func (p *Publisher) Result(ctx context.Context, r *job.Result) (duplicate bool, 
 	if !job.ValidID(r.JobID) {
 		return false, fmt.Errorf("%w: result for %.64q", ErrInvalidJobID, r.JobID)
 	}
-	data, err := p.encodeResult(r)
+	h := nats.Header{}
+	InjectTrace(ctx, h)
+	data, err := p.encodeResult(r, headerLen(h))
 	if err != nil {
 		return false, err
 	}
-	msg := &nats.Msg{Subject: p.cfg.ResultsSubjectPrefix + "." + r.JobID, Data: data, Header: nats.Header{}}
+	msg := &nats.Msg{Subject: p.cfg.ResultsSubjectPrefix + "." + r.JobID, Data: data, Header: h}
 	ack, err := p.js.PublishMsg(ctx, msg,
 		jetstream.WithMsgID(r.JobID),
 		jetstream.WithExpectStream(p.cfg.ResultsStream),
@@ -66,6 +71,9 @@ func (p *Publisher) Result(ctx context.Context, r *job.Result) (duplicate bool, 
 // waits for JOBS to store it. Submitting the same job_id again within the
 // duplicate window stores nothing and is not an error. Submit checks only the
 // job_id; the worker judges the rest and answers with a failed result.
+//
+// The trace context of ctx (an HTTP request's, say) travels with the job in
+// its W3C headers, and the worker's spans continue it.
 func (p *Publisher) Submit(ctx context.Context, j *job.Job) error {
 	if j == nil {
 		return fmt.Errorf("%w: nil job", ErrInvalidJobID)
@@ -78,6 +86,7 @@ func (p *Publisher) Submit(ctx context.Context, j *job.Job) error {
 		return fmt.Errorf("queue: encode job %s: %w", j.ID, err)
 	}
 	msg := &nats.Msg{Subject: p.cfg.JobsSubject, Data: data, Header: nats.Header{}}
+	InjectTrace(ctx, msg.Header)
 	if _, err := p.js.PublishMsg(ctx, msg,
 		jetstream.WithMsgID(j.ID),
 		jetstream.WithExpectStream(p.cfg.JobsStream),
@@ -111,9 +120,10 @@ func (p *Publisher) maxPayload() int {
 // without its text, then with its error message cut short, then without
 // its metadata, and lists in Truncated what it left out. r itself is not
 // changed. A result that does not fit even so (a server max payload of a
-// few KiB) is an ErrTooLarge.
-func (p *Publisher) encodeResult(r *job.Result) ([]byte, error) {
-	limit := p.maxPayload() - publishOverhead
+// few KiB) is an ErrTooLarge. headerBytes is the size of the result's own
+// headers (its trace context).
+func (p *Publisher) encodeResult(r *job.Result, headerBytes int) ([]byte, error) {
+	limit := p.maxPayload() - publishOverhead - headerBytes
 	data, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("queue: encode result %s: %w", r.JobID, err)

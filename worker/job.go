@@ -13,10 +13,14 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
+	"github.com/xdna-worker/xdna-worker/telemetry"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
 
@@ -33,9 +37,13 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, j *job.Job, err 
 	}
 	wait := started.Sub(d.Published())
 	w.m.queueWait.Observe(max(wait, 0).Seconds())
+	ctx, span := w.startJob(ctx, d, j)
+	defer span.End()
 
 	if j == nil {
-		w.deadLetter(ctx, d, "not_a_job: "+err.Error(), nil)
+		telemetry.Fail(span, "not_a_job", err)
+		span.SetAttributes(telemetry.AttrStatus.String("dead_letter"))
+		w.deadLetter(ctx, d, "", "not_a_job: "+err.Error(), nil)
 		return
 	}
 	// The buffers of this delivery belong to it alone, not to its job id: a
@@ -108,6 +116,9 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, j *job.Job, err 
 	}
 	res.TimingsMS["queue"] = max(wait, 0).Milliseconds()
 	res.TimingsMS["total"] = time.Since(started).Milliseconds() + res.TimingsMS["queue"]
+	if err != nil {
+		telemetry.Fail(span, string(job.CodeOf(err)), err)
+	}
 
 	switch {
 	case err == nil:
@@ -142,7 +153,7 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, j *job.Job, err 
 		// job for an operator to replay (xdnactl dlq replay).
 		reason := fmt.Sprintf("%s: %s on delivery %d of %d", queue.ReasonExhausted, job.CodeOf(err), attempt, w.cfg.NATS.MaxDeliver)
 		log.Error("job failed on its last delivery: dead-lettering", "err", err)
-		w.deadLetter(ctx, d, reason, err)
+		w.deadLetter(ctx, d, j.ID, reason, err)
 	default:
 		w.fail(ctx, d, res, err, log)
 	}
@@ -165,6 +176,7 @@ func (w *Worker) fail(ctx context.Context, d *queue.Delivery, res *job.Result, e
 func (w *Worker) handBack(ctx context.Context, d *queue.Delivery, id string) {
 	attempt := d.Attempt()
 	log := w.log.With("job_id", id, "attempt", attempt)
+	ctx = queue.ExtractTrace(ctx, d.Headers())
 	if attempt < w.cfg.NATS.MaxDeliver {
 		w.m.retries.WithLabelValues("running").Inc()
 		delay := w.backoff(attempt)
@@ -174,7 +186,7 @@ func (w *Worker) handBack(ctx context.Context, d *queue.Delivery, id string) {
 	}
 	reason := fmt.Sprintf("%s: job id still running on this worker on delivery %d of %d", queue.ReasonExhausted, attempt, w.cfg.NATS.MaxDeliver)
 	log.Warn("this job id was running on this worker on every delivery: dead-lettering", "stream_seq", d.StreamSeq())
-	w.deadLetter(ctx, d, reason, nil)
+	w.deadLetter(ctx, d, id, reason, nil)
 }
 
 // checkCanceled fails job id with code canceled when it was cancelled
@@ -285,7 +297,9 @@ func (w *Worker) run(ctx context.Context, j *job.Job, model *servedModel, reserv
 	prog := w.progressOf(j.ID)
 	prog.report(job.Progress{Stage: job.StageFetch})
 	start := time.Now()
-	size, err := w.store.Fetch(ctx, j.Audio, int64(w.cfg.MaxAudioBytes), f)
+	fctx, span := w.startStep(ctx, "fetch", j.ID)
+	size, err := w.store.Fetch(fctx, j.Audio, int64(w.cfg.MaxAudioBytes), f)
+	endStep(span, err)
 	if err != nil {
 		return err
 	}
@@ -317,7 +331,10 @@ func (w *Worker) run(ctx context.Context, j *job.Job, model *servedModel, reserv
 	}
 	if j.Output != nil {
 		start := time.Now()
-		if res.Outputs, err = w.writeOutputs(ctx, j, res); err != nil {
+		octx, span := w.startStep(ctx, "output", j.ID)
+		res.Outputs, err = w.writeOutputs(octx, j, res)
+		endStep(span, err)
+		if err != nil {
 			return err
 		}
 		res.TimingsMS["output"] = time.Since(start).Milliseconds()
@@ -332,15 +349,19 @@ func (w *Worker) finish(ctx context.Context, d *queue.Delivery, res *job.Result,
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.NATS.AckWait)
 	defer cancel()
 	var dup bool
-	err := retry(pctx, func() (err error) {
-		dup, err = w.pub.Result(pctx, res)
+	sctx, span := w.startStep(pctx, "publish", res.JobID)
+	span.SetAttributes(telemetry.AttrStatus.String(res.Status))
+	err := retry(sctx, func() (err error) {
+		dup, err = w.pub.Result(sctx, res)
 		return err
 	})
+	span.SetAttributes(attribute.Bool("duplicate", dup))
+	endStep(span, err)
 	if errors.Is(err, queue.ErrTooLarge) {
 		// Cut to fit and still refused (a server with a tiny max
 		// payload): no redelivery can change that.
 		log.Error("result too large to publish even cut down: dead-lettering", "err", err)
-		w.deadLetter(ctx, d, "result_too_large: "+err.Error(), err)
+		w.deadLetter(ctx, d, res.JobID, "result_too_large: "+err.Error(), err)
 		return
 	}
 	if err != nil {
@@ -374,11 +395,17 @@ func (w *Worker) finish(ctx context.Context, d *queue.Delivery, res *job.Result,
 }
 
 // deadLetter sends a message to the DLQ and terminates it: one that is not
-// a job, or a job whose last delivery failed (lastErr).
-func (w *Worker) deadLetter(ctx context.Context, d *queue.Delivery, reason string, lastErr error) {
+// a job, or a job whose last delivery failed (lastErr). id is the job's id,
+// "" for a message that is not a job.
+func (w *Worker) deadLetter(ctx context.Context, d *queue.Delivery, id, reason string, lastErr error) {
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.NATS.AckWait)
 	defer cancel()
-	err := retry(pctx, func() error { return w.pub.DeadLetter(pctx, d, reason, lastErr) })
+	sctx, span := w.tracer.Start(pctx, "publish", trace.WithAttributes(telemetry.AttrStatus.String("dead_letter")))
+	if id != "" {
+		span.SetAttributes(telemetry.AttrJobID.String(id))
+	}
+	err := retry(sctx, func() error { return w.pub.DeadLetter(sctx, d, reason, lastErr) })
+	endStep(span, err)
 	if errors.Is(err, queue.ErrTooLarge) {
 		// Not even a truncated copy fits: the message is dropped, loudly.
 		w.log.Error("dead letter too large to publish: terminating the message", "err", err, "seq", d.StreamSeq())

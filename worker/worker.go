@@ -16,6 +16,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/pipeline"
@@ -47,6 +48,8 @@ type Worker struct {
 	// watched for /healthz.
 	models []*servedModel
 	devs   []*xdna.Watched
+	// tracer starts the job's spans (the global provider's by default).
+	tracer trace.Tracer
 
 	slots    chan struct{} // admission: one per buffer set
 	m        *metrics
@@ -78,7 +81,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Worker, error) {
 // open is Open with extra options for the pipeline (tests give a text
 // decoder of their own).
 func open(ctx context.Context, cfg Config, log *slog.Logger, extra ...pipeline.Option) (_ *Worker, err error) {
-	w := &Worker{cfg: cfg, log: log, runningID: map[string]struct{}{}}
+	w := &Worker{cfg: cfg, log: log, runningID: map[string]struct{}{}, tracer: defaultTracer()}
 	defer func() {
 		if err != nil {
 			w.Close()

@@ -23,6 +23,7 @@ import (
 	_ "golang.org/x/crypto/x509roots/fallback"
 
 	"github.com/xdna-worker/xdna-worker/buildinfo"
+	"github.com/xdna-worker/xdna-worker/telemetry"
 	"github.com/xdna-worker/xdna-worker/worker"
 )
 
@@ -128,6 +129,25 @@ func serve(ctx context.Context, stderr *os.File) int {
 	slog.SetDefault(log)
 	log.Info("starting", "version", buildinfo.Get().Version, "revision", buildinfo.Get().Revision, "config", cfg)
 
+	// Tracing: the W3C propagators always; spans are exported only when
+	// the OTEL_EXPORTER_OTLP_* variables name an endpoint.
+	shutdownTracing, err := telemetry.Setup(ctx, "xdna-worker", telemetry.WithVersion(buildinfo.Get().Version), telemetry.WithLogger(log))
+	if err != nil {
+		log.Error("cannot set up tracing", "err", err)
+		if errors.Is(err, telemetry.ErrConfig) {
+			return 2
+		}
+		return 1
+	}
+	defer func() {
+		// The last spans (the drained jobs') are flushed before exit.
+		tctx, cancel := context.WithTimeout(context.Background(), tracingFlushTimeout)
+		defer cancel()
+		if err := shutdownTracing(tctx); err != nil {
+			log.Warn("tracing: spans not flushed at exit", "err", err)
+		}
+	}()
+
 	w, err := worker.Open(ctx, cfg, log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
@@ -165,6 +185,10 @@ func serve(ctx context.Context, stderr *os.File) int {
 	log.Info("worker stopped")
 	return 0
 }
+
+// tracingFlushTimeout bounds how long exit waits for the last spans to
+// reach the collector.
+const tracingFlushTimeout = 5 * time.Second
 
 // httpTimeouts bound how long a client of the worker's HTTP endpoints
 // (/healthz, /readyz, /health, /metrics) may hold a connection, so that
