@@ -55,7 +55,7 @@ func newIdleEnv(t *testing.T, over map[string]string) *env {
 	return startEnv(t, over, false)
 }
 
-func startEnv(t *testing.T, over map[string]string, withWorker bool) *env {
+func startEnv(t *testing.T, over map[string]string, withWorker bool, gopts ...gateway.Option) *env {
 	t.Helper()
 	e := &env{t: t, nats: natstest.Start(t), minio: miniotest.Start(t), logs: &syncBuffer{}}
 	e.js = e.nats.JetStream(t)
@@ -98,7 +98,8 @@ func startEnv(t *testing.T, over map[string]string, withWorker bool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(gateway.New(e.cfg, e.js, e.store, gateway.WithLogger(log.With("component", "gateway")), gateway.WithCancels(cancels)))
+	gopts = append([]gateway.Option{gateway.WithLogger(log.With("component", "gateway")), gateway.WithCancels(cancels)}, gopts...)
+	e.srv = httptest.NewServer(gateway.New(e.cfg, e.js, e.store, gopts...))
 	t.Cleanup(e.srv.Close) // registered last: runs before the worker stops
 	return e
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
@@ -20,8 +21,9 @@ type Server struct {
 	pub     *queue.Publisher
 	store   *storage.Client
 	limiter *limiter
-	jobs    chan struct{} // a slot per transcription in flight (MaxConcurrent)
+	jobs    chan struct{}  // a slot per transcription in flight (MaxConcurrent)
 	cancels *queue.Cancels // nil: jobs nobody waits for any more run on
+	tracer  trace.Tracer
 	log     *slog.Logger
 	mux     *http.ServeMux
 	created int64 // the "created" time of every listed model
@@ -65,14 +67,19 @@ func New(cfg Config, js jetstream.JetStream, store *storage.Client, opts ...Opti
 		jobs:    make(chan struct{}, max(cfg.MaxConcurrent, 1)),
 		log:     slog.Default(),
 		mux:     http.NewServeMux(),
+		tracer:  defaultTracer(),
 	}
 	for _, o := range opts {
 		o(s)
 	}
-	s.mux.Handle("POST /v1/audio/transcriptions", s.authorized(s.bounded(s.transcriptions(taskTranscribe))))
-	s.mux.Handle("POST /v1/audio/translations", s.authorized(s.bounded(s.transcriptions(taskTranslate))))
-	s.mux.Handle("GET /v1/models", s.authorized(http.HandlerFunc(s.listModels)))
-	s.mux.Handle("GET /v1/models/{model}", s.authorized(http.HandlerFunc(s.retrieveModel)))
+	for route, h := range map[string]http.Handler{
+		"POST /v1/audio/transcriptions": s.authorized(s.bounded(s.transcriptions(taskTranscribe))),
+		"POST /v1/audio/translations":   s.authorized(s.bounded(s.transcriptions(taskTranslate))),
+		"GET /v1/models":                s.authorized(http.HandlerFunc(s.listModels)),
+		"GET /v1/models/{model}":        s.authorized(http.HandlerFunc(s.retrieveModel)),
+	} {
+		s.mux.Handle(route, s.traced(route, h))
+	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newError(http.StatusNotFound, TypeInvalidRequest, "unknown_url", "", "Unknown request URL: "+r.Method+" "+paramName(r.URL.Path)+"."))

@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/queue"
+	"github.com/xdna-worker/xdna-worker/telemetry"
 )
 
 // The tasks of the two endpoints.
@@ -59,6 +61,7 @@ func (s *Server) transcriptions(task string) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, int64(s.cfg.MaxUploadBytes)+formOverhead)
 
 		id := newJobID()
+		trace.SpanFromContext(ctx).SetAttributes(telemetry.AttrJobID.String(id))
 		key := "gateway/" + id
 		uploaded := false
 		defer func() {

@@ -26,6 +26,7 @@ import (
 	"github.com/xdna-worker/xdna-worker/gateway"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
+	"github.com/xdna-worker/xdna-worker/telemetry"
 )
 
 func main() {
@@ -60,6 +61,24 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	for _, w := range cfg.S3.Warnings() {
 		log.Warn(w)
 	}
+
+	// Tracing: a request's traceparent is continued through the job to its
+	// result; spans are exported only when OTEL_EXPORTER_OTLP_* asks.
+	shutdownTracing, err := telemetry.Setup(ctx, "xdna-gateway", telemetry.WithVersion(buildinfo.Get().Version), telemetry.WithLogger(log))
+	if err != nil {
+		log.Error("cannot set up tracing", "error", err)
+		if errors.Is(err, telemetry.ErrConfig) {
+			return 2
+		}
+		return 1
+	}
+	defer func() {
+		tctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdownTracing(tctx); err != nil {
+			log.Warn("tracing: spans not flushed at exit", "error", err)
+		}
+	}()
 
 	store, err := storage.New(cfg.S3)
 	if err != nil {
