@@ -24,6 +24,7 @@ import (
 
 	"github.com/xdna-worker/xdna-worker/buildinfo"
 	"github.com/xdna-worker/xdna-worker/gateway"
+	"github.com/xdna-worker/xdna-worker/internal/healthcheck"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
 	"github.com/xdna-worker/xdna-worker/telemetry"
@@ -45,7 +46,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "xdna-gateway", buildinfo.Get().String())
 			return 0
 		case "healthcheck":
-			return healthcheck(ctx, stderr)
+			return healthcheck.Run(ctx, "GATEWAY_ADDR", ":8000", stderr)
 		default:
 			fmt.Fprintf(stderr, "xdna-gateway: unknown argument %q: it takes none (healthcheck, version); it is configured from the environment\n", args[0])
 			return 2
@@ -159,35 +160,4 @@ func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
-// healthcheck asks the local gateway's /healthz, for container
-// healthchecks in images without a shell or curl.
-func healthcheck(ctx context.Context, stderr io.Writer) int {
-	addr := os.Getenv("GATEWAY_ADDR")
-	if addr == "" {
-		addr = ":8000"
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		fmt.Fprintln(stderr, "healthcheck: GATEWAY_ADDR:", err)
-		return 2
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Fprintln(stderr, "healthcheck:", err)
-		return 1
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintln(stderr, "healthcheck: status", resp.Status)
-		return 1
-	}
-	return 0
 }

@@ -23,6 +23,7 @@ import (
 	_ "golang.org/x/crypto/x509roots/fallback"
 
 	"github.com/xdna-worker/xdna-worker/buildinfo"
+	"github.com/xdna-worker/xdna-worker/internal/healthcheck"
 	"github.com/xdna-worker/xdna-worker/telemetry"
 	"github.com/xdna-worker/xdna-worker/worker"
 )
@@ -60,7 +61,9 @@ type app struct {
 func (serveCmd) Run(a *app) error { return exitStatus(serve(a.ctx, a.stderr)) }
 
 // Run asks the local worker's /healthz.
-func (healthcheckCmd) Run(a *app) error { return exitStatus(healthcheck(a.ctx, a.stderr)) }
+func (healthcheckCmd) Run(a *app) error {
+	return exitStatus(healthcheck.Run(a.ctx, "HTTP_ADDR", ":8080", a.stderr))
+}
 
 // Run runs the demo.
 func (c *demoCmd) Run(a *app) error { return exitStatus(demo(a.ctx, c.Files, a.stdout, a.stderr)) }
@@ -240,35 +243,4 @@ func startHTTP(addr string, h http.Handler) (_ net.Addr, stop func(), _ error) {
 		}
 		<-served
 	}, nil
-}
-
-// healthcheck asks the local worker's /healthz, for container healthchecks
-// in images without a shell or curl.
-func healthcheck(ctx context.Context, stderr io.Writer) int {
-	addr := os.Getenv("HTTP_ADDR")
-	if addr == "" {
-		addr = ":8080"
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		fmt.Fprintln(stderr, "healthcheck: HTTP_ADDR:", err)
-		return 2
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Fprintln(stderr, "healthcheck:", err)
-		return 1
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintln(stderr, "healthcheck: status", resp.Status)
-		return 1
-	}
-	return 0
 }
