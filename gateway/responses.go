@@ -73,32 +73,3 @@ type (
 		Text string `json:"text"`
 	}
 )
-
-// writeEvents answers a succeeded result as OpenAI's transcription stream
-// (server-sent events): a transcript.text.delta per segment, then
-// transcript.text.done with the whole text (trimmed, as json's). The worker reports no progress
-// yet, so the events come together once the result is there.
-func writeEvents(w http.ResponseWriter, res *job.Result) {
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	send := func(e any) {
-		b, _ := json.Marshal(e)
-		w.Write([]byte("data: "))
-		w.Write(b)
-		w.Write([]byte("\n\n"))
-		http.NewResponseController(w).Flush()
-	}
-	if len(res.Segments) == 0 && res.Text != "" { // segments left out of a long result
-		send(textDelta{Type: "transcript.text.delta", Delta: strings.TrimSpace(res.Text)})
-	}
-	// The deltas add up to the text: the worker joins segments with a
-	// space.
-	for i, s := range res.Segments {
-		delta := strings.TrimLeft(s.Text, " ")
-		if i > 0 {
-			delta = " " + s.Text
-		}
-		send(textDelta{Type: "transcript.text.delta", Delta: delta})
-	}
-	send(textDone{Type: "transcript.text.done", Text: strings.TrimSpace(res.Text)})
-}

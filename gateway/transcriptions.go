@@ -88,6 +88,10 @@ func (s *Server) transcriptions(task string) http.Handler {
 			return
 		}
 		j := s.newJob(ctx, id, key, req)
+		if req.stream {
+			s.stream(ctx, w, r, j)
+			return
+		}
 		res, err := s.await(ctx, j)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -98,10 +102,6 @@ func (s *Server) transcriptions(task string) http.Handler {
 		}
 		if res.Status != job.StatusSucceeded {
 			writeError(w, resultError(res))
-			return
-		}
-		if req.stream {
-			writeEvents(w, res)
 			return
 		}
 		if err := writeTranscript(w, req, res); err != nil {

@@ -29,7 +29,16 @@ type Progress struct {
 	DurationS  float64 `json:"duration_s"`
 	// Worker is the WORKER_ID of the worker running the job.
 	Worker string `json:"worker,omitempty"`
+	// Text is the transcript text added since the job's previous event:
+	// the events' texts, in order, are the start of the result's text
+	// (segments joined as there). Best effort: when the worker cannot carry
+	// all of it (more than MaxProgressText waiting), the job's later events
+	// carry none, and the result has the rest.
+	Text string `json:"text,omitempty"`
 }
+
+// MaxProgressText bounds Progress.Text.
+const MaxProgressText = 32 << 10
 
 // Stages of a running job, as Progress.Stage names them.
 const (
@@ -49,7 +58,7 @@ func (p *Progress) Fraction() float64 {
 }
 
 // MaxProgressBytes bounds a progress event; ParseProgress refuses larger.
-const MaxProgressBytes = 1 << 10
+const MaxProgressBytes = MaxProgressText + 1<<10
 
 // ErrBadProgress marks a progress event that ParseProgress refuses.
 var ErrBadProgress = errors.New("bad progress event")
@@ -81,6 +90,8 @@ func ParseProgress(data []byte, id string) (*Progress, error) {
 		return nil, fmt.Errorf("%w: seconds out of range", ErrBadProgress)
 	case len(p.Worker) > 64:
 		return nil, fmt.Errorf("%w: worker id too long", ErrBadProgress)
+	case len(p.Text) > MaxProgressText:
+		return nil, fmt.Errorf("%w: text too long", ErrBadProgress)
 	}
 	return &p, nil
 }

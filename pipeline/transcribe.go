@@ -258,6 +258,15 @@ func (t *Transcriber) Transcribe(ctx context.Context, req *Request) (tr *Transcr
 		if tr.Language == "" {
 			tr.Language = text.Language
 		}
+		// The window's text as tr.Text will join it: a space between
+		// segments.
+		done.Text = ""
+		for i, s := range text.Segments {
+			if len(tr.Segments)+i > 0 {
+				done.Text += " "
+			}
+			done.Text += s.Text
+		}
 		tr.Segments = append(tr.Segments, text.Segments...)
 		tr.Windows++
 		done.WindowsDone, done.AudioDoneS = tr.Windows, float64(off)/SampleRate

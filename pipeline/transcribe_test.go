@@ -123,15 +123,20 @@ func TestTranscribeProgress(t *testing.T) {
 	tr := newTranscriber(t, pools, &recordingText{pools: pools})
 	data := wavBytes(70)
 	var got []job.Progress
-	_, err := tr.Transcribe(context.Background(), &pipeline.Request{Audio: bytes.NewReader(data), Size: int64(len(data)),
+	out, err := tr.Transcribe(context.Background(), &pipeline.Request{Audio: bytes.NewReader(data), Size: int64(len(data)),
 		Progress: func(p job.Progress) { got = append(got, p) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp := func(done, total int, at float64) job.Progress {
-		return job.Progress{Stage: job.StageTranscribe, WindowsDone: done, WindowsTotal: total, AudioDoneS: at, DurationS: 70}
+	if out.Text != "w0 w1 w2" {
+		t.Fatalf("text %q", out.Text)
 	}
-	want := []job.Progress{{Stage: job.StageDecode}, tp(0, 3, 0), tp(1, 3, 30), tp(2, 3, 60), tp(3, 3, 70)}
+	tp := func(done, total int, at float64, text string) job.Progress {
+		return job.Progress{Stage: job.StageTranscribe, WindowsDone: done, WindowsTotal: total, AudioDoneS: at, DurationS: 70, Text: text}
+	}
+	// Each window's text, joined as the transcript's: the texts add up to
+	// it.
+	want := []job.Progress{{Stage: job.StageDecode}, tp(0, 3, 0, ""), tp(1, 3, 30, "w0"), tp(2, 3, 60, " w1"), tp(3, 3, 70, " w2")}
 	if !slices.Equal(got, want) {
 		t.Fatalf("progress:\n got %+v\nwant %+v", got, want)
 	}

@@ -23,6 +23,11 @@ type progress struct {
 	worker string
 	last   time.Time
 	failed bool
+	// text waits for the next event that goes out; noText is set once
+	// more than job.MaxProgressText waited, and the job's events carry no
+	// text from then on (their texts must stay the start of the result's).
+	text   string
+	noText bool
 }
 
 // progressOf returns the progress publisher of job id.
@@ -32,16 +37,23 @@ func (w *Worker) progressOf(id string) *progress {
 
 // report publishes p unless an event of this job went out less than
 // progressEvery ago; then p is dropped (the next event carries the newer
-// state). Progress is best effort: a failed publish never fails the job,
+// state, and p's text with its own). Progress is best effort: a failed publish never fails the job,
 // and after one failure the job publishes no more (the connection is
 // down; its result will be retried on its own terms).
 func (p *progress) report(e job.Progress) {
+	if !p.noText {
+		p.text += e.Text
+		if len(p.text) > job.MaxProgressText {
+			p.text, p.noText = "", true
+		}
+	}
 	now := time.Now()
 	if p.failed || (!p.last.IsZero() && now.Sub(p.last) < progressEvery) {
 		return
 	}
 	p.last = now
-	e.JobID, e.Worker = p.id, p.worker
+	e.JobID, e.Worker, e.Text = p.id, p.worker, p.text
+	p.text = ""
 	if err := queue.PublishProgress(p.nc, p.cfg, &e); err != nil {
 		p.failed = true
 	}
