@@ -176,8 +176,12 @@ func TestCPUMemoryBoundedByAdmission(t *testing.T) {
 		t.Errorf("with %d slots the heap rose by %s, above %s (%d jobs' encoder workspaces and KV caches, plus two): admission does not bound memory",
 			slots, mib(bounded), mib(limit), slots)
 	}
-	if unbounded < 2*limit {
-		t.Errorf("with all %d jobs admitted the heap rose by only %s (bounded run %s): the measurement cannot tell bounded admission from unbounded",
-			jobs, mib(unbounded), mib(bounded))
+	// The measurement must be able to fail the check above: with every job
+	// admitted the heap has to rise clearly past its limit. (Not by twice
+	// the limit: how many of the 16 jobs overlap on 2 cores varies, and a
+	// loaded CI machine gave 99.3 MiB against 102.4 MiB required.)
+	if unbounded < limit*5/4 {
+		t.Errorf("with all %d jobs admitted the heap rose by only %s (bounded run %s, limit %s): the measurement cannot tell bounded admission from unbounded",
+			jobs, mib(unbounded), mib(bounded), mib(limit))
 	}
 }
