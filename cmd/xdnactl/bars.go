@@ -32,6 +32,9 @@ type line struct {
 	p    job.Progress
 }
 
+// maxDone bounds the finished jobs whose late progress events are ignored.
+const maxDone = 4096
+
 // barWidth is the width of the bar itself, in characters.
 const barWidth = 24
 
@@ -74,6 +77,12 @@ func (b *bars) Update(p *job.Progress) {
 func (b *bars) Done(id, msg string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	// A long watch sees every job of the fleet: keep nothing of a job
+	// once it is done but its id, and forget those too past maxDone.
+	delete(b.last, id)
+	if len(b.done) >= maxDone {
+		clear(b.done)
+	}
 	b.done[id] = true
 	for i, o := range b.order {
 		if o == id {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -36,6 +37,16 @@ func TestBarsLines(t *testing.T) {
 		"a.wav: done\n"
 	if out.String() != want {
 		t.Fatalf("output:\n%s\nwant:\n%s", out.String(), want)
+	}
+	// Nothing of a finished job is kept but its id, and those are bounded.
+	if _, kept := b.last["j1"]; kept {
+		t.Fatal("a finished job's bar state is kept")
+	}
+	for i := range 2 * maxDone {
+		b.Done(fmt.Sprint("x", i), "")
+	}
+	if len(b.done) > maxDone || len(b.last) != 0 {
+		t.Fatalf("after %d jobs: %d done ids, %d bars kept", 2*maxDone, len(b.done), len(b.last))
 	}
 }
 
