@@ -64,3 +64,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPriorityOf feeds job.PriorityOf arbitrary bytes: the router reads
+// every message on the jobs subject with it before anything else does. It
+// must never panic, and must always name one of the three priorities.
+func FuzzPriorityOf(f *testing.F) {
+	f.Add([]byte(`{"job_id":"a","priority":"high"}`))
+	f.Add([]byte(`{"priority":"low","priority":"urgent"}`))
+	f.Add([]byte(`{"priority":1}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`not json`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := PriorityOf(data)
+		if p != PriorityHigh && p != PriorityNormal && p != PriorityLow {
+			t.Fatalf("PriorityOf(%q) = %q", data, p)
+		}
+		// A job Parse accepts is routed by the priority it validated.
+		if j, err := Parse(data); err == nil && j.Priority.OrNormal() != p {
+			t.Fatalf("Parse says priority %q, PriorityOf %q", j.Priority, p)
+		}
+	})
+}

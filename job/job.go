@@ -67,7 +67,10 @@ type Job struct {
 	// Model names which of the worker's models (WHISPER_MODELS) transcribes
 	// the job; empty means the worker's default, the first listed. A name
 	// the worker does not have fails the job invalid_job.
-	Model    string    `json:"model,omitempty"`
+	Model string `json:"model,omitempty"`
+	// Priority is high, normal (the default) or low: workers take higher
+	// priorities first (Priority).
+	Priority Priority  `json:"priority,omitempty"`
 	Prompt   string    `json:"prompt,omitempty"`
 	Decoding *Decoding `json:"decoding,omitempty"` // overrides the worker's defaults
 	VAD      *bool     `json:"vad,omitempty"`      // only speech to the encoder; nil: the worker's VAD_DEFAULT
@@ -217,6 +220,9 @@ func (j *Job) Validate() error {
 	}
 	if err := j.Decoding.Validate(); err != nil {
 		return Errorf(CodeInvalidJob, "job %s: %w", j.ID, err)
+	}
+	if !j.Priority.Valid() {
+		return Errorf(CodeInvalidJob, "job %s: priority %.32q is not high, normal or low", j.ID, string(j.Priority))
 	}
 	switch j.Task {
 	case "", TaskTranscribe, TaskTranslate:
