@@ -25,6 +25,7 @@ const (
 	DefaultDLQSubject            = "transcribe.dlq"
 	DefaultProgressSubjectPrefix = "transcribe.progress"
 	DefaultConsumer              = "xdna-workers"
+	DefaultLowerEvery            = 8
 	DefaultAckWait               = 60 * time.Second
 	DefaultMaxDeliver            = 8
 	DefaultDuplicateWindow       = 2 * time.Minute
@@ -106,9 +107,18 @@ type Config struct {
 	// progress, on ProgressSubjectPrefix.<job_id> (core NATS, no stream).
 	ProgressSubjectPrefix string `env:"PROGRESS_SUBJECT_PREFIX" envDefault:"transcribe.progress"`
 
-	// Consumer is the durable pull consumer on JobsStream that all workers
-	// share.
+	// Consumer is the durable pull consumer on JobsSubject that all
+	// workers share: their routers take each job from it and move it to the
+	// lane of its priority, JobsSubject.<priority> (LaneSubject), read by
+	// the consumers Consumer-high, Consumer-normal and Consumer-low
+	// (LaneConsumer).
 	Consumer string `env:"CONSUMER" envDefault:"xdna-workers"`
+	// LowerEvery makes every LowerEvery-th job a worker's intake takes come
+	// from the lower priorities first (low and normal in turn), so that a
+	// stream of high jobs cannot starve them; the other picks take high,
+	// then normal, then low. At least 2: no two picks in a row pass over a
+	// waiting high job.
+	LowerEvery int `env:"PRIORITY_LOWER_EVERY" envDefault:"8"`
 	// AckWait is how long the server waits for an ack (or an InProgress
 	// heartbeat) before it redelivers. When BackOff is set, the server uses
 	// BackOff instead.
@@ -230,6 +240,9 @@ func (c Config) WithDefaults() Config {
 	if c.MaxDeliver == 0 {
 		c.MaxDeliver = DefaultMaxDeliver
 	}
+	if c.LowerEvery == 0 {
+		c.LowerEvery = DefaultLowerEvery
+	}
 	if c.Replicas == 0 {
 		c.Replicas = DefaultReplicas
 	}
@@ -280,6 +293,14 @@ func (c Config) Validate() error {
 	}
 	if c.JobsSubject == c.DLQSubject {
 		bad("JobsSubject and DLQSubject must differ, both are %q", c.JobsSubject)
+	}
+	if c.LowerEvery < 2 {
+		bad("LowerEvery (PRIORITY_LOWER_EVERY) %d must be at least 2", c.LowerEvery)
+	}
+	for _, s := range []string{c.DLQSubject, c.ResultsSubjectPrefix} {
+		if c.JobsSubject != "" && strings.HasPrefix(s, c.JobsSubject+".") {
+			bad("subject %q overlaps the priority lanes %s.<priority>", s, c.JobsSubject)
+		}
 	}
 	for _, s := range []string{c.JobsSubject, c.DLQSubject} {
 		if c.ResultsSubjectPrefix != "" && strings.HasPrefix(s, c.ResultsSubjectPrefix+".") {

@@ -16,7 +16,7 @@ func TestConfigDefaults(t *testing.T) {
 	want := queue.Config{
 		URL: "nats://127.0.0.1:4222", JobsStream: "JOBS", JobsSubject: "transcribe.jobs",
 		ResultsStream: "RESULTS", ResultsSubjectPrefix: "transcribe.results", ResultsMaxAge: 72 * time.Hour,
-		DLQStream: "DLQ", DLQSubject: "transcribe.dlq", ProgressSubjectPrefix: "transcribe.progress", Consumer: "xdna-workers",
+		DLQStream: "DLQ", DLQSubject: "transcribe.dlq", ProgressSubjectPrefix: "transcribe.progress", Consumer: "xdna-workers", LowerEvery: 8,
 		AckWait: 60 * time.Second, MaxDeliver: 8, DuplicateWindow: 2 * time.Minute, Replicas: 1,
 		BackOff: []time.Duration{}, JobsMaxBytes: 256 << 20, JobsMaxAge: 7 * 24 * time.Hour,
 		DLQMaxBytes: 256 << 20, DLQMaxAge: 30 * 24 * time.Hour,

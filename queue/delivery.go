@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/xdna-worker/xdna-worker/job"
 )
 
 // minKeepAliveInterval bounds KeepAlive's ticker from below.
@@ -38,6 +40,7 @@ type Delivery struct {
 	meta     jetstream.MsgMetadata
 	policy   redeliveryPolicy
 	received time.Time
+	priority job.Priority
 	log      *slog.Logger
 
 	settleOnce sync.Once
@@ -61,6 +64,10 @@ func (d *Delivery) Data() []byte { return d.msg.Data() }
 // Subject returns the subject the message was published on.
 func (d *Delivery) Subject() string { return d.msg.Subject() }
 
+// Priority returns the priority of the lane the message was taken from
+// (normal for a delivery not taken by an Intake).
+func (d *Delivery) Priority() job.Priority { return d.priority.OrNormal() }
+
 // Headers returns the message headers (nil when there are none).
 func (d *Delivery) Headers() nats.Header { return d.msg.Headers() }
 
@@ -74,9 +81,17 @@ func (d *Delivery) LastAttempt() bool {
 	return d.policy.maxDeliver > 0 && d.Attempt() >= d.policy.maxDeliver
 }
 
-// Published is when the message was stored in the stream; Received minus
-// Published is the time the job waited in the queue.
-func (d *Delivery) Published() time.Time { return d.meta.Timestamp }
+// Published is when the job was stored on the jobs subject (for a routed
+// job, before it moved to its lane); Received minus Published is the time
+// the job waited in the queue.
+func (d *Delivery) Published() time.Time {
+	// A routed job carries the time of its first publish (set by the
+	// Router, which replaces any a publisher sent); its own is the copy's.
+	if t, err := time.Parse(time.RFC3339Nano, d.msg.Headers().Get(publishedHeader)); err == nil && !t.After(d.meta.Timestamp) {
+		return t
+	}
+	return d.meta.Timestamp
+}
 
 // Received is when Intake.Next received the message.
 func (d *Delivery) Received() time.Time { return d.received }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -17,14 +18,19 @@ import (
 // (so none is lost while no worker runs), and Rescuer moves each such job to
 // the DLQ.
 
-// ExhaustedStream is the name of the stream capturing the jobs consumer's
+// ExhaustedStream is the name of the stream capturing the jobs consumers'
 // max-deliveries advisories.
 func (c Config) ExhaustedStream() string { return c.WithDefaults().JobsStream + "_EXHAUSTED" }
 
-// exhaustedSubject is the advisory subject for the jobs consumer.
-func (c Config) exhaustedSubject() string {
+// exhaustedSubjects are the advisory subjects of the jobs consumers: the
+// routers' and the three lanes'.
+func (c Config) exhaustedSubjects() []string {
 	c = c.WithDefaults()
-	return "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + c.JobsStream + "." + c.Consumer
+	var subjects []string
+	for _, name := range c.jobsConsumers() {
+		subjects = append(subjects, "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES."+c.JobsStream+"."+name)
+	}
+	return subjects
 }
 
 const exhaustedConsumer = "dlq-mover"
@@ -32,8 +38,8 @@ const exhaustedConsumer = "dlq-mover"
 func exhaustedStreamConfig(cfg Config) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        cfg.ExhaustedStream(),
-		Description: "max-deliveries advisories of the xdna-worker jobs consumer",
-		Subjects:    []string{cfg.exhaustedSubject()},
+		Description: "max-deliveries advisories of the xdna-worker jobs consumers",
+		Subjects:    cfg.exhaustedSubjects(),
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
 		MaxAge:      7 * 24 * time.Hour,
@@ -126,7 +132,7 @@ func (r *Rescuer) handle(ctx context.Context, data []byte) error {
 	// Anyone allowed to publish on the advisory subject could name any
 	// stream and sequence: act only on the configured jobs stream and
 	// consumer, never delete anywhere else.
-	if a.Stream != r.cfg.JobsStream || a.Consumer != r.cfg.Consumer {
+	if a.Stream != r.cfg.JobsStream || !slices.Contains(r.cfg.jobsConsumers(), a.Consumer) {
 		r.log.Warn("ignoring a max-deliveries advisory for another stream or consumer (forged?)",
 			"stream", oneLine(a.Stream, 64), "consumer", oneLine(a.Consumer, 64), "seq", a.StreamSeq,
 			"want_stream", r.cfg.JobsStream, "want_consumer", r.cfg.Consumer)

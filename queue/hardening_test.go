@@ -156,40 +156,61 @@ func TestRescuerRetriesAreBounded(t *testing.T) {
 
 // Item 10 of issue 8: a message too large to be copied into the DLQ beside
 // the dead-letter headers is dead-lettered truncated, with its stream,
-// sequence and original size; such an entry cannot be replayed.
+// sequence and original size; such an entry cannot be replayed. A message
+// on the jobs subject so large that the router cannot copy it to its lane
+// (no job is) goes to the DLQ that way, from the router.
 func TestDeadLetterTruncatesOversizedMessage(t *testing.T) {
 	t.Parallel()
 	const maxPayload = 64 << 10
 	e := setupWith(t, queue.Config{}, natstest.WithMaxPayload(maxPayload))
 	ctx := testCtx(t)
-	// Not a job, and as large as the server takes.
-	big := bytes.Repeat([]byte("x"), maxPayload-200)
+	// Not a job, and as large as the server takes: its lane copy, with the
+	// router's headers, is not.
+	big := bytes.Repeat([]byte("x"), maxPayload-150)
 	msg := &nats.Msg{Subject: e.cfg.JobsSubject, Data: big, Header: nats.Header{"Big": []string{strings.Repeat("h", 100)}}}
-	if _, err := e.js.PublishMsg(ctx, msg); err != nil {
+	ack, err := e.js.PublishMsg(ctx, msg)
+	if err != nil {
 		t.Fatal(err)
 	}
 	in := e.intake(t)
-	d := next(t, in, 10*time.Second)
-	if _, err := job.Parse(d.Data()); !errors.Is(err, job.ErrNotAJob) {
-		t.Fatalf("parse: %v", err)
+	var dl []queue.DeadLetter
+	for deadline := time.Now().Add(10 * time.Second); len(dl) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the router did not dead-letter the message too large for its lane")
+		}
+		if dl, err = queue.DeadLetters(ctx, e.js, e.cfg); err != nil {
+			t.Fatal(err)
+		}
 	}
+	got := dl[0]
+	if got.Truncated != len(big) || got.Stream != e.cfg.JobsStream || got.OrigSeq != ack.Sequence ||
+		!strings.HasPrefix(got.Reason, queue.ReasonTooLarge+":") ||
+		len(got.Data) == 0 || len(got.Data) >= len(big) || !bytes.Equal(got.Data, big[:len(got.Data)]) {
+		t.Fatalf("dead letter: truncated=%d stream=%s seq=%d reason=%q data=%d bytes", got.Truncated, got.Stream, got.OrigSeq, got.Reason, len(got.Data))
+	}
+	if err := queue.Replay(ctx, e.js, e.cfg, got.Seq); !errors.Is(err, queue.ErrTooLarge) {
+		t.Fatalf("replay of a truncated dead letter: %v", err)
+	}
+	e.waitRouted(t, 1)
+	if n := e.streamMsgs(t, e.cfg.JobsStream); n != 0 {
+		t.Fatalf("JOBS holds %d messages after the dead letter, want 0", n)
+	}
+	// A worker's dead letter of a delivery too large for the DLQ headers
+	// is cut short the same way.
+	mid := bytes.Repeat([]byte("y"), maxPayload-400)
+	if _, err := e.js.Publish(ctx, e.cfg.JobsSubject, mid); err != nil {
+		t.Fatal(err)
+	}
+	d := next(t, in, 10*time.Second)
 	if err := e.pub.DeadLetter(ctx, d, "not_a_job: "+strings.Repeat("r", 2000), errors.New(strings.Repeat("e", 2000))); err != nil {
-		t.Fatalf("dead letter of a %d-byte message: %v", len(big), err)
+		t.Fatalf("dead letter of a %d-byte message: %v", len(mid), err)
 	}
 	if err := d.Term("dead-lettered"); err != nil {
 		t.Fatal(err)
 	}
-	dl, err := queue.DeadLetters(ctx, e.js, e.cfg)
-	if err != nil || len(dl) != 1 {
-		t.Fatalf("dead letters: %+v %v", dl, err)
-	}
-	got := dl[0]
-	if got.Truncated != len(big) || got.Stream != e.cfg.JobsStream || got.OrigSeq != d.StreamSeq() ||
-		len(got.Data) == 0 || len(got.Data) >= len(big) || !bytes.Equal(got.Data, big[:len(got.Data)]) {
-		t.Fatalf("dead letter: truncated=%d stream=%s seq=%d data=%d bytes", got.Truncated, got.Stream, got.OrigSeq, len(got.Data))
-	}
-	if err := queue.Replay(ctx, e.js, e.cfg, got.Seq); !errors.Is(err, queue.ErrTooLarge) {
-		t.Fatalf("replay of a truncated dead letter: %v", err)
+	dl, _ = queue.DeadLetters(ctx, e.js, e.cfg)
+	if len(dl) != 2 || dl[1].Truncated != len(mid) || dl[1].OrigSeq != d.StreamSeq() {
+		t.Fatalf("dead letters: %d, second truncated=%d seq=%d", len(dl), dl[len(dl)-1].Truncated, dl[len(dl)-1].OrigSeq)
 	}
 	// A message that fits is copied whole, without the header.
 	if _, err := e.js.Publish(ctx, e.cfg.JobsSubject, []byte("small")); err != nil {
@@ -201,7 +222,7 @@ func TestDeadLetterTruncatesOversizedMessage(t *testing.T) {
 	}
 	_ = d.Term("")
 	dl, _ = queue.DeadLetters(ctx, e.js, e.cfg)
-	if len(dl) != 2 || dl[1].Truncated != 0 || string(dl[1].Data) != "small" {
+	if len(dl) != 3 || dl[2].Truncated != 0 || string(dl[2].Data) != "small" {
 		t.Fatalf("dead letters: %+v", dl)
 	}
 }
@@ -403,6 +424,8 @@ func TestPrepareBindsWithoutProvisioning(t *testing.T) {
 	workerSubjects := []string{
 		"$JS.API.STREAM.INFO.JOBS", "$JS.API.STREAM.INFO.RESULTS", "$JS.API.STREAM.INFO.JOBS_EXHAUSTED",
 		"$JS.API.CONSUMER.INFO.JOBS.xdna-workers", "$JS.API.CONSUMER.INFO.JOBS_EXHAUSTED.dlq-mover",
+		"$JS.API.CONSUMER.INFO.JOBS.xdna-workers-high", "$JS.API.CONSUMER.INFO.JOBS.xdna-workers-normal",
+		"$JS.API.CONSUMER.INFO.JOBS.xdna-workers-low",
 		"$JS.API.STREAM.INFO.KV_transcribe-cancel",
 		// no $JS.API.STREAM.INFO.DLQ at first
 	}

@@ -10,12 +10,14 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/xdna-worker/xdna-worker/job"
 )
 
 // Intake defaults.
 const (
-	// DefaultPollWait is how long one pull request waits on the server for
-	// a message before Next issues the next one.
+	// DefaultPollWait is how long an idle Next waits before it looks at
+	// the lanes again, when no job published on them woke it earlier.
 	DefaultPollWait = 5 * time.Second
 	// DefaultRetryMin and DefaultRetryMax bound the back-off between
 	// attempts while the broker is unreachable.
@@ -23,18 +25,18 @@ const (
 	DefaultRetryMax = 5 * time.Second
 )
 
-// minPollWait is the shortest pull request Next issues; a context with less
-// time left ends Next without pulling, so that a message never arrives just
-// as its receiver gives up.
+// minPollWait is the shortest poll wait IntakePollWait accepts; a context
+// with less time left ends Next without pulling, so that a message seldom
+// arrives just as its receiver gives up (one that does is handed back).
 const minPollWait = 100 * time.Millisecond
 
 // IntakeOption tunes an Intake.
 type IntakeOption func(*Intake)
 
-// IntakePollWait sets how long each pull request waits on the server
-// (default DefaultPollWait). It bounds nothing the caller sees — Next keeps
-// polling until a message arrives or its context ends — but sets how often an
-// idle worker talks to the server.
+// IntakePollWait sets how long an idle Next waits before it looks at the
+// lanes again (default DefaultPollWait) when no job published on a lane
+// woke it: it bounds how long a redelivered job waits for an idle worker,
+// and sets how often an idle worker talks to the server.
 func IntakePollWait(d time.Duration) IntakeOption {
 	return func(in *Intake) {
 		if d >= minPollWait {
@@ -63,62 +65,99 @@ func IntakeLogger(l *slog.Logger) IntakeOption {
 	}
 }
 
-// Intake pulls job messages from the shared durable consumer, one at a time
+// Intake pulls job messages from the three priority lanes, one at a time
 // and only when asked. It is the reserve-then-poll half of admission: the
 // caller reserves the buffer its first stage needs, then calls Next. Nothing
 // is pre-fetched, so the server never counts a message against this worker
 // before the worker can start it, and other workers take what this one
 // cannot.
 //
-// An Intake is safe for concurrent use; each Next call pulls at most one
+// The policy. Each Next takes one message with no-wait pulls, trying the
+// lanes in order: high, normal, low. Every LowerEvery-th message taken
+// (Config.LowerEvery, default 8) tries the lower lanes first instead —
+// low, normal, high and normal, low, high in turn — so that a stream of
+// high jobs leaves each lower lane at least one take in 2·LowerEvery, and
+// neither starves.
+//
+// The bound. A high job waits for no queued job of a lower priority, however
+// many: only for jobs already running. As LowerEvery is at least 2, no two
+// takes in a row pass over it, so once it is in its lane it starts at the
+// first or second slot a worker frees: with two slots or more, before every
+// slot running at its arrival has finished that job.
+//
+// When every lane is empty, Next waits for a job to be published on one
+// (a core NATS subscription to the lanes wakes it) or for the poll wait to
+// pass (which finds redeliveries), then tries again. Only one Next of an
+// Intake pulls at a time; the others queue behind it.
+//
+// An Intake is safe for concurrent use; each Next call takes at most one
 // message.
 type Intake struct {
-	js       jetstream.JetStream
-	stream   string
-	consumer string
-	pollWait time.Duration
-	retryMin time.Duration
-	retryMax time.Duration
-	log      *slog.Logger
+	js         jetstream.JetStream
+	stream     string
+	lanes      []*lane // high, normal, low
+	lowerEvery uint64
+	pollWait   time.Duration
+	retryMin   time.Duration
+	retryMax   time.Duration
+	log        *slog.Logger
 
-	mu     sync.Mutex
-	cons   jetstream.Consumer // nil until bound, and again after the consumer vanished
-	policy redeliveryPolicy
+	turn  chan struct{} // held by the one Next that pulls
+	taken uint64        // messages taken; guarded by turn
 
-	abandoned sync.WaitGroup // pull requests outliving a cancelled Next
+	mu   sync.Mutex
+	subs []*nats.Subscription // the lanes' wake-up subscriptions, once made
+	wake chan struct{}        // closed and replaced when a lane gets a job
 }
 
-// NewIntake returns an Intake for the consumer cfg.Consumer on
-// cfg.JobsStream. It does no I/O: the consumer is looked up by the first
-// Next (it must exist by then; see Provision).
+// lane is the consumer of one priority.
+type lane struct {
+	priority job.Priority
+	subject  string
+	consumer string
+	cons     jetstream.Consumer // nil until bound, and again after the consumer vanished; guarded by Intake.mu
+	policy   redeliveryPolicy
+}
+
+// NewIntake returns an Intake for the lane consumers of cfg on
+// cfg.JobsStream. It does no I/O: the consumers are looked up by the first
+// Next (they must exist by then; see Provision).
 func NewIntake(js jetstream.JetStream, cfg Config, opts ...IntakeOption) *Intake {
 	cfg = cfg.WithDefaults()
 	in := &Intake{
-		js:       js,
-		stream:   cfg.JobsStream,
-		consumer: cfg.Consumer,
-		pollWait: DefaultPollWait,
-		retryMin: DefaultRetryMin,
-		retryMax: DefaultRetryMax,
-		log:      slog.Default(),
+		js:         js,
+		stream:     cfg.JobsStream,
+		lowerEvery: uint64(max(cfg.LowerEvery, 2)),
+		pollWait:   DefaultPollWait,
+		retryMin:   DefaultRetryMin,
+		retryMax:   DefaultRetryMax,
+		log:        slog.Default(),
+		turn:       make(chan struct{}, 1),
+		wake:       make(chan struct{}),
+	}
+	for _, p := range job.Priorities {
+		in.lanes = append(in.lanes, &lane{priority: p, subject: cfg.LaneSubject(p), consumer: cfg.LaneConsumer(p)})
 	}
 	for _, opt := range opts {
 		opt(in)
 	}
-	in.log = in.log.With(slog.String("component", "intake"), slog.String("stream", in.stream), slog.String("consumer", in.consumer))
+	in.log = in.log.With(slog.String("component", "intake"), slog.String("stream", in.stream))
 	return in
 }
 
-// Next blocks until the server hands this worker exactly one message, and
-// returns it. It polls with single-message pull requests of the configured
-// poll wait, so an empty queue costs one request per poll wait and nothing
-// is held in a client-side buffer.
+// Next blocks until this worker takes exactly one message, and returns it.
 //
 // Broker trouble — a disconnect, a server restart, a consumer that does not
 // exist yet — is logged and retried with back-off; Next returns only a
 // message, ctx.Err() once ctx ends, or an error that retrying cannot fix
 // (the connection was closed).
 func (in *Intake) Next(ctx context.Context) (*Delivery, error) {
+	select {
+	case in.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-in.turn }()
 	backoff := in.retryMin
 	failing := false
 	for {
@@ -129,7 +168,8 @@ func (in *Intake) Next(ctx context.Context) (*Delivery, error) {
 			<-ctx.Done()
 			return nil, ctx.Err()
 		}
-		d, err := in.poll(ctx)
+		woken := in.listen()
+		d, err := in.take(ctx)
 		if d != nil {
 			if failing {
 				in.log.Info("broker reachable again")
@@ -139,11 +179,14 @@ func (in *Intake) Next(ctx context.Context) (*Delivery, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
-		if err == nil { // nothing to do: poll again at once
+		if err == nil { // every lane empty: wait for a job, then try again
 			if failing {
 				in.log.Info("broker reachable again")
 			}
 			backoff, failing = in.retryMin, false
+			if err := in.idle(ctx, woken); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if fatal(err) {
@@ -162,14 +205,81 @@ func (in *Intake) Next(ctx context.Context) (*Delivery, error) {
 	}
 }
 
-// Wait blocks until the pull requests that cancelled Next calls left
-// running have ended (at most one poll wait), each message they brought
-// handed back to the server. Call it once the last Next has returned.
-func (in *Intake) Wait() { in.abandoned.Wait() }
+// idle waits until a job is published on a lane (woken closes), the poll
+// wait passes, or ctx ends.
+func (in *Intake) idle(ctx context.Context, woken <-chan struct{}) error {
+	t := time.NewTimer(in.pollWait)
+	defer t.Stop()
+	select {
+	case <-woken:
+		return nil
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
-// poll issues one single-message pull request. It returns a delivery, or
-// (nil, nil) when the request expired empty, or the error to retry on.
-func (in *Intake) poll(ctx context.Context) (*Delivery, error) {
+// Wait ends the lanes' wake-up subscriptions. Call it once the last Next
+// has returned; a later Next makes them again.
+func (in *Intake) Wait() {
+	in.mu.Lock()
+	subs := in.subs
+	in.subs = nil
+	in.mu.Unlock()
+	for _, s := range subs {
+		_ = s.Unsubscribe()
+	}
+}
+
+// listen makes the lanes' wake-up subscriptions if they are not there, and
+// returns the channel the next job published on a lane closes. Without
+// them (a user not allowed to subscribe, a broken connection) Next still
+// finds every job, one poll wait later at most.
+func (in *Intake) listen() <-chan struct{} {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.subs == nil && in.js.Conn().Status() == nats.CONNECTED {
+		var subs []*nats.Subscription
+		for _, l := range in.lanes {
+			s, err := in.js.Conn().Subscribe(l.subject, in.woke)
+			if err != nil {
+				in.log.Debug("cannot follow a lane; polling it instead", "subject", l.subject, "err", err)
+				continue
+			}
+			subs = append(subs, s)
+		}
+		in.subs = subs
+	}
+	return in.wake
+}
+
+// woke is the wake-up subscriptions' handler.
+func (in *Intake) woke(*nats.Msg) {
+	in.mu.Lock()
+	close(in.wake)
+	in.wake = make(chan struct{})
+	in.mu.Unlock()
+}
+
+// order is the order in which the lanes are tried for the n-th message
+// taken (from 1).
+func (in *Intake) order(n uint64) []*lane {
+	high, normal, low := in.lanes[0], in.lanes[1], in.lanes[2]
+	switch {
+	case n%in.lowerEvery != 0:
+		return []*lane{high, normal, low}
+	case (n/in.lowerEvery)%2 == 1:
+		return []*lane{low, normal, high}
+	default:
+		return []*lane{normal, low, high}
+	}
+}
+
+// take tries the lanes in the policy's order with one no-wait pull each,
+// and returns the first message, or (nil, nil) when every lane is empty,
+// or the error to retry on.
+func (in *Intake) take(ctx context.Context) (*Delivery, error) {
 	switch st := in.js.Conn().Status(); st {
 	case nats.CONNECTED:
 	case nats.CLOSED:
@@ -178,57 +288,47 @@ func (in *Intake) poll(ctx context.Context) (*Delivery, error) {
 		// Pull requests would pile up in the reconnect buffer; wait instead.
 		return nil, fmt.Errorf("%w (%s)", ErrNotConnected, st)
 	}
-	cons, policy, err := in.bind(ctx)
+	for _, l := range in.order(in.taken + 1) {
+		d, err := in.pull(ctx, l)
+		if err != nil || d != nil {
+			if d != nil {
+				in.taken++
+			}
+			return d, err
+		}
+	}
+	return nil, nil
+}
+
+// pull issues one no-wait single-message pull request on lane l. The server
+// answers at once, with a message or with none; a message that comes after
+// ctx ended is handed back.
+func (in *Intake) pull(ctx context.Context, l *lane) (*Delivery, error) {
+	cons, policy, err := in.bind(ctx, l)
 	if err != nil {
 		return nil, err
 	}
-	// The pull request is not cut short when ctx ends: the server may have
-	// handed it a message already, and a closed reply inbox would strand that
-	// message on the server until ACK_WAIT. The request runs out its poll
-	// wait in the background instead (FetchContext makes the server expire it
-	// a little before pctx ends), and a message it brings after ctx ended is
-	// handed back at once (see Wait). Next itself returns at once.
-	type result struct {
-		msg jetstream.Msg
-		err error
-	}
-	got := make(chan result)
-	abandon := make(chan struct{})
-	in.abandoned.Add(1)
-	go func() {
-		defer in.abandoned.Done()
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), in.pollWait)
-		defer cancel()
-		msg, err := cons.Next(jetstream.FetchContext(pctx))
-		select {
-		case got <- result{msg, err}:
-		case <-abandon:
-			if err == nil {
-				_ = msg.Nak()
-			}
-		}
-	}()
+	batch, err := cons.FetchNoWait(1)
 	var msg jetstream.Msg
-	select {
-	case r := <-got:
-		msg, err = r.msg, r.err
-	case <-ctx.Done():
-		close(abandon)
-		return nil, ctx.Err()
+	if err == nil {
+		for m := range batch.Messages() {
+			msg = m
+		}
+		if msg == nil {
+			err = batch.Error()
+		}
 	}
-	if err == nil && ctx.Err() != nil {
+	if msg != nil && ctx.Err() != nil {
 		_ = msg.Nak()
 		return nil, ctx.Err()
 	}
 	switch {
-	case err == nil:
-	case errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages):
+	case msg != nil:
+	case err == nil, errors.Is(err, nats.ErrTimeout), errors.Is(err, jetstream.ErrNoMessages):
 		return nil, nil
-	case errors.Is(err, context.DeadlineExceeded):
-		return nil, nil // our poll window ran out
 	case errors.Is(err, jetstream.ErrConsumerDeleted), errors.Is(err, jetstream.ErrConsumerNotFound),
 		errors.Is(err, jetstream.ErrConsumerDoesNotExist), errors.Is(err, jetstream.ErrStreamNotFound):
-		in.unbind()
+		in.unbind(l)
 		return nil, err
 	default:
 		return nil, err
@@ -240,30 +340,34 @@ func (in *Intake) poll(ctx context.Context) (*Delivery, error) {
 		_ = msg.Nak()
 		return nil, fmt.Errorf("queue: message on %s without JetStream metadata: %w", msg.Subject(), err)
 	}
-	return newDelivery(msg, meta, policy, in.log), nil
+	d := newDelivery(msg, meta, policy, in.log)
+	d.priority = l.priority
+	return d, nil
 }
 
-// bind looks the consumer up once and caches it with its redelivery policy.
-func (in *Intake) bind(ctx context.Context) (jetstream.Consumer, redeliveryPolicy, error) {
+// bind looks the consumer of lane l up once and caches it with its
+// redelivery policy.
+func (in *Intake) bind(ctx context.Context, l *lane) (jetstream.Consumer, redeliveryPolicy, error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if in.cons != nil {
-		return in.cons, in.policy, nil
+	if l.cons != nil {
+		return l.cons, l.policy, nil
 	}
-	cons, err := in.js.Consumer(ctx, in.stream, in.consumer)
+	cons, err := in.js.Consumer(ctx, in.stream, l.consumer)
 	if err != nil {
-		return nil, redeliveryPolicy{}, fmt.Errorf("queue: look up consumer %s on %s: %w", in.consumer, in.stream, err)
+		return nil, redeliveryPolicy{}, fmt.Errorf("queue: look up consumer %s on %s: %w", l.consumer, in.stream, err)
 	}
 	cc := cons.CachedInfo().Config
-	in.cons = cons
-	in.policy = redeliveryPolicy{ackWait: cc.AckWait, backOff: cc.BackOff, maxDeliver: cc.MaxDeliver}
-	return in.cons, in.policy, nil
+	l.cons = cons
+	l.policy = redeliveryPolicy{ackWait: cc.AckWait, backOff: cc.BackOff, maxDeliver: cc.MaxDeliver}
+	return l.cons, l.policy, nil
 }
 
-// unbind drops the cached consumer so the next poll looks it up again.
-func (in *Intake) unbind() {
+// unbind drops the cached consumer of lane l so the next pull looks it up
+// again.
+func (in *Intake) unbind(l *lane) {
 	in.mu.Lock()
-	in.cons = nil
+	l.cons = nil
 	in.mu.Unlock()
 }
 

@@ -26,11 +26,12 @@ func TestNextReturnsJobsOneAtATime(t *testing.T) {
 		if d.Attempt() != 1 || d.LastAttempt() {
 			t.Fatalf("Attempt = %d, LastAttempt = %v", d.Attempt(), d.LastAttempt())
 		}
-		if d.StreamSeq() != uint64(i+1) || d.Stream() != "JOBS" || d.Subject() != "transcribe.jobs" {
-			t.Fatalf("seq %d stream %s subject %s", d.StreamSeq(), d.Stream(), d.Subject())
+		if d.Stream() != "JOBS" || d.Subject() != "transcribe.jobs.normal" || d.Priority() != job.PriorityNormal {
+			t.Fatalf("stream %s subject %s priority %s", d.Stream(), d.Subject(), d.Priority())
 		}
-		if got := d.Headers().Get("Nats-Msg-Id"); got != id {
-			t.Fatalf("Nats-Msg-Id = %q, want %q", got, id)
+		// The router's copy of the message published as seq i+1.
+		if got, want := d.Headers().Get("Nats-Msg-Id"), "route:"+strconv.Itoa(i+1); got != want {
+			t.Fatalf("Nats-Msg-Id = %q, want %q", got, want)
 		}
 		if p := d.Published(); p.After(d.Received()) || p.Before(before.Add(-time.Minute)) {
 			t.Fatalf("Published %v, Received %v", p, d.Received())
@@ -51,6 +52,7 @@ func TestNextDoesNotPrefetch(t *testing.T) {
 	e := setup(t, queue.Config{})
 	e.submit(t, ids("bulk", 100)...)
 	in := e.intake(t)
+	e.waitRouted(t, 100)
 	for range 3 {
 		next(t, in, 5*time.Second)
 	}
@@ -69,6 +71,7 @@ func TestNextDoesNotPrefetch(t *testing.T) {
 func TestNextReturnsPromptlyOnCancel(t *testing.T) {
 	t.Parallel()
 	e := setup(t, queue.Config{})
+	e.route(t)
 	in := queue.NewIntake(e.js, e.cfg) // default 5 s poll wait
 	t.Cleanup(in.Wait)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -178,6 +181,7 @@ func TestNextFailsOnClosedConnection(t *testing.T) {
 func TestCancelledNextLosesNothing(t *testing.T) {
 	t.Parallel()
 	e := setup(t, queue.Config{})
+	e.route(t)
 	in := queue.NewIntake(e.js, e.cfg, queue.IntakePollWait(300*time.Millisecond))
 	t.Cleanup(in.Wait)
 	// The jobs come from another connection, as in production: on the

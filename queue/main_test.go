@@ -25,6 +25,8 @@ type env struct {
 	js  jetstream.JetStream
 	cfg queue.Config
 	pub *queue.Publisher
+
+	routing sync.Once // a Router runs once the first intake is made
 }
 
 // setup starts a server and provisions cfg (after defaults) on it.
@@ -48,8 +50,46 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
+// route runs a Router on e until the test ends, as every worker does: it
+// moves the jobs published on the jobs subject to their lanes.
+func (e *env) route(t *testing.T) {
+	t.Helper()
+	e.routing.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			queue.NewRouter(e.js, e.cfg, slog.New(slog.DiscardHandler)).Run(ctx)
+		}()
+		t.Cleanup(func() { cancel(); <-done })
+	})
+}
+
+// waitRouted waits until the router has moved n jobs to their lanes and
+// holds none.
+func (e *env) waitRouted(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := e.js.Consumer(testCtx(t), e.cfg.JobsStream, e.cfg.Consumer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ci := c.CachedInfo()
+		if ci.Delivered.Consumer >= uint64(n) && ci.NumPending == 0 && ci.NumAckPending == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("router: %d delivered, %d pending, %d unacknowledged; want %d routed", ci.Delivered.Consumer, ci.NumPending, ci.NumAckPending, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// intake returns an Intake on e, with a Router running.
 func (e *env) intake(t *testing.T) *queue.Intake {
 	t.Helper()
+	e.route(t)
 	in := queue.NewIntake(e.js, e.cfg, queue.IntakePollWait(500*time.Millisecond), queue.IntakeRetry(20*time.Millisecond, 200*time.Millisecond))
 	t.Cleanup(in.Wait)
 	return in
@@ -74,9 +114,11 @@ func (e *env) streamMsgs(t *testing.T, name string) uint64 {
 	return s.CachedInfo().State.Msgs
 }
 
+// consumerInfo is the info of the normal lane's consumer, where the jobs
+// e.submit publishes go.
 func (e *env) consumerInfo(t *testing.T) *jetstream.ConsumerInfo {
 	t.Helper()
-	c, err := e.js.Consumer(testCtx(t), e.cfg.JobsStream, e.cfg.Consumer)
+	c, err := e.js.Consumer(testCtx(t), e.cfg.JobsStream, e.cfg.LaneConsumer(job.PriorityNormal))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/xdna-worker/xdna-worker/job"
 )
 
 // DefaultMaxAckPending is the MaxAckPending of the shared consumer: high
@@ -38,10 +40,16 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 			return err
 		}
 	}
-	for _, c := range []struct {
+	type consumer struct {
 		stream string
 		cc     jetstream.ConsumerConfig
-	}{{cfg.JobsStream, consumerConfig(cfg)}, {cfg.ExhaustedStream(), exhaustedConsumerConfig(cfg)}} {
+	}
+	consumers := []consumer{{cfg.JobsStream, consumerConfig(cfg)}}
+	for _, p := range job.Priorities {
+		consumers = append(consumers, consumer{cfg.JobsStream, laneConsumerConfig(cfg, p)})
+	}
+	consumers = append(consumers, consumer{cfg.ExhaustedStream(), exhaustedConsumerConfig(cfg)})
+	for _, c := range consumers {
 		if err := upsertConsumer(ctx, js, c.stream, c.cc); err != nil {
 			return err
 		}
@@ -68,18 +76,30 @@ func Bind(ctx context.Context, js jetstream.JetStream, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	for _, s := range []struct{ name, subject string }{
-		{cfg.JobsStream, cfg.JobsSubject},
-		{cfg.ResultsStream, cfg.ResultsSubjectPrefix + ".>"},
-		{cfg.DLQStream, cfg.DLQSubject},
-		{cfg.ExhaustedStream(), cfg.exhaustedSubject()},
-		{cancelStream(cfg), "$KV." + cfg.CancelBucket + ".>"},
-	} {
+	type subject struct{ name, subject string }
+	var subjects []subject
+	for _, s := range cfg.jobsSubjects() {
+		subjects = append(subjects, subject{cfg.JobsStream, s})
+	}
+	subjects = append(subjects,
+		subject{cfg.ResultsStream, cfg.ResultsSubjectPrefix + ".>"},
+		subject{cfg.DLQStream, cfg.DLQSubject},
+		subject{cancelStream(cfg), "$KV." + cfg.CancelBucket + ".>"},
+	)
+	for _, s := range cfg.exhaustedSubjects() {
+		subjects = append(subjects, subject{cfg.ExhaustedStream(), s})
+	}
+	for _, s := range subjects {
 		if err := bindStream(ctx, js, s.name, s.subject); err != nil {
 			return err
 		}
 	}
-	for _, c := range []struct{ stream, name string }{{cfg.JobsStream, cfg.Consumer}, {cfg.ExhaustedStream(), exhaustedConsumer}} {
+	type consumer struct{ stream, name string }
+	var consumers []consumer
+	for _, name := range cfg.jobsConsumers() {
+		consumers = append(consumers, consumer{cfg.JobsStream, name})
+	}
+	for _, c := range append(consumers, consumer{cfg.ExhaustedStream(), exhaustedConsumer}) {
 		if err := bindConsumer(ctx, js, c.stream, c.name); err != nil {
 			return err
 		}
@@ -257,7 +277,7 @@ func jobsStreamConfig(cfg Config) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        cfg.JobsStream,
 		Description: "xdna-worker transcription jobs (work queue)",
-		Subjects:    []string{cfg.JobsSubject},
+		Subjects:    cfg.jobsSubjects(),
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
 		// Full: refuse new jobs (the publisher sees an error) rather
@@ -318,7 +338,7 @@ func dlqStreamConfig(cfg Config) jetstream.StreamConfig {
 func consumerConfig(cfg Config) jetstream.ConsumerConfig {
 	cc := jetstream.ConsumerConfig{
 		Durable:       cfg.Consumer,
-		Description:   "xdna-worker fleet: one message per pull, only after a buffer is reserved",
+		Description:   "xdna-worker routers: each job moves to the lane of its priority",
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       cfg.AckWait,

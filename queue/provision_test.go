@@ -45,7 +45,7 @@ func TestProvisionIdempotentAndConcurrent(t *testing.T) {
 		return s.CachedInfo().Config
 	}
 	jobs := info("JOBS")
-	if jobs.Retention != jetstream.WorkQueuePolicy || !slices.Equal(jobs.Subjects, []string{"transcribe.jobs"}) ||
+	if jobs.Retention != jetstream.WorkQueuePolicy || !slices.Equal(jobs.Subjects, []string{"transcribe.jobs", "transcribe.jobs.high", "transcribe.jobs.normal", "transcribe.jobs.low"}) ||
 		jobs.Storage != jetstream.FileStorage || jobs.Duplicates != 2*time.Minute {
 		t.Errorf("JOBS config: %+v", jobs)
 	}

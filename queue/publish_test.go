@@ -126,7 +126,7 @@ func TestDeadLetter(t *testing.T) {
 	}
 	want := map[string]string{
 		queue.HeaderDLQReason:   reason,
-		queue.HeaderDLQSubject:  "transcribe.jobs",
+		queue.HeaderDLQSubject:  "transcribe.jobs.normal", // its lane
 		queue.HeaderDLQStream:   "JOBS",
 		queue.HeaderDLQSequence: strconv.FormatUint(d.StreamSeq(), 10),
 		queue.HeaderDLQAttempts: "1",
