@@ -1053,12 +1053,13 @@ func (c *Cluster) CheckExactlyOnce(ids []string, seen Results) {
 	}
 }
 
-// ConsumerInfo returns the shared jobs consumer's state.
+// ConsumerInfo returns the state of the normal lane's consumer, where jobs
+// without a priority wait once routed.
 func (c *Cluster) ConsumerInfo() *jetstream.ConsumerInfo {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cons, err := c.JS.Consumer(ctx, c.QC.JobsStream, c.QC.Consumer)
+	cons, err := c.JS.Consumer(ctx, c.QC.JobsStream, c.QC.LaneConsumer(job.PriorityNormal))
 	if err != nil {
 		c.t.Fatalf("consumer: %v", err)
 	}

@@ -175,7 +175,7 @@ func (e *env) streamMsgs(name string) uint64 {
 	return info.State.Msgs
 }
 
-// consumerInfo returns the shared consumer's state.
+// consumerInfo returns the state of the routers' shared consumer.
 func (e *env) consumerInfo() *jetstream.ConsumerInfo {
 	e.t.Helper()
 	c, err := e.js.Consumer(context.Background(), e.qc.JobsStream, e.qc.Consumer)

@@ -36,7 +36,7 @@ func (w *Worker) handle(ctx context.Context, d *queue.Delivery, j *job.Job, err 
 		w.m.redeliveries.Inc()
 	}
 	wait := started.Sub(d.Published())
-	w.m.queueWait.Observe(max(wait, 0).Seconds())
+	w.m.queueWait.WithLabelValues(string(d.Priority())).Observe(max(wait, 0).Seconds())
 	ctx, span := w.startJob(ctx, d, j)
 	defer span.End()
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/xdna-worker/xdna-worker/job"
 )
 
 // intakeState is where the intake loop is: waiting to admit (a job slot
@@ -78,18 +80,21 @@ func (w *Worker) Live(ctx context.Context) error {
 	return fmt.Errorf("intake: %s for %v while %d messages wait (LIVENESS_TIMEOUT %v)", state, stuck.Round(time.Second), waiting, bound)
 }
 
-// waitingMessages is the number of messages the jobs consumer has not yet
-// delivered.
+// waitingMessages is the number of messages the lanes' consumers have not
+// yet delivered.
 func (w *Worker) waitingMessages(ctx context.Context) (uint64, error) {
 	if w.js == nil {
 		return 0, fmt.Errorf("not connected")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	c, err := w.js.Consumer(ctx, w.cfg.NATS.JobsStream, w.cfg.NATS.Consumer)
-	if err != nil {
-		return 0, err
+	var waiting uint64
+	for _, p := range job.Priorities {
+		c, err := w.js.Consumer(ctx, w.cfg.NATS.JobsStream, w.cfg.NATS.LaneConsumer(p))
+		if err != nil {
+			return 0, err
+		}
+		waiting += c.CachedInfo().NumPending
 	}
-	info := c.CachedInfo()
-	return info.NumPending, nil
+	return waiting, nil
 }

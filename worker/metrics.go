@@ -35,7 +35,8 @@ type metrics struct {
 	reg          *prometheus.Registry
 	jobs         jobCounter               // by status and error code (CodeOK for a success)
 	stage        *prometheus.HistogramVec // seconds per stage
-	queueWait    prometheus.Histogram
+	queueWait    *prometheus.HistogramVec // by priority
+	routed       *prometheus.CounterVec   // jobs this worker's router moved to a lane, by priority
 	inFlight     prometheus.Gauge
 	backpressure prometheus.Gauge
 	redeliveries prometheus.Counter
@@ -61,10 +62,13 @@ func newMetrics(pools *xdna.Pools) *metrics {
 			Name: "xdna_stage_seconds", Help: "Time spent per pipeline stage and job.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 14),
 		}, []string{"stage"}),
-		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "xdna_queue_wait_seconds", Help: "Time from publish to the job being started.",
+		queueWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "xdna_queue_wait_seconds", Help: "Time from publish to the job being started, by the job's priority.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 16),
-		}),
+		}, []string{"priority"}),
+		routed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "xdna_jobs_routed_total", Help: "Jobs this worker's router moved to the lane of their priority, by priority.",
+		}, []string{"priority"}),
 		inFlight:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "xdna_jobs_in_flight", Help: "Jobs admitted and not yet finished."}),
 		backpressure: prometheus.NewGauge(prometheus.GaugeOpts{Name: "xdna_backpressure", Help: "1 while the worker has stopped pulling because its buffers are all reserved."}),
 		redeliveries: prometheus.NewCounter(prometheus.CounterOpts{Name: "xdna_redeliveries_total", Help: "Messages received with a delivery count above 1."}),
@@ -86,7 +90,7 @@ func newMetrics(pools *xdna.Pools) *metrics {
 		Name: "xdna_build_info", Help: "Always 1; the labels name the running build (buildinfo package).",
 	}, []string{"version", "revision", "go_version"})
 	buildInfo.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
-	reg.MustRegister(buildInfo, m.jobs, m.stage, m.queueWait, m.inFlight, m.backpressure, m.redeliveries, m.retries, m.deadLetters, m.leaks, m.audioSeconds, m.duplicates, m.uploads, poolCollector{pools})
+	reg.MustRegister(buildInfo, m.jobs, m.stage, m.queueWait, m.routed, m.inFlight, m.backpressure, m.redeliveries, m.retries, m.deadLetters, m.leaks, m.audioSeconds, m.duplicates, m.uploads, poolCollector{pools})
 	return m
 }
 

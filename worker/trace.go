@@ -29,6 +29,7 @@ func (w *Worker) startJob(ctx context.Context, d *queue.Delivery, j *job.Job) (c
 		attribute.String("messaging.system", "nats"),
 		attribute.String("messaging.destination.name", d.Subject()),
 		telemetry.AttrAttempt.Int(d.Attempt()),
+		attribute.String("job.priority", string(d.Priority())),
 	}
 	if j != nil {
 		attrs = append(attrs, telemetry.AttrJobID.String(j.ID))

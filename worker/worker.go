@@ -313,8 +313,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	if !w.running.CompareAndSwap(false, true) {
 		return errors.New("worker: Run called twice")
 	}
-	// A pull request still out when pulling stops hands back what it
-	// brings; Run returns once it has run out.
+	// The intake's wake-up subscriptions end with Run.
 	defer w.in.Wait()
 	// Jobs outlive ctx (the stop signal) by up to the shutdown timeout.
 	jobsCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
@@ -342,6 +341,16 @@ func (w *Worker) Run(ctx context.Context) error {
 		queue.NewRescuer(w.js, w.cfg.Queue(), w.log).Run(rescueCtx)
 	}()
 	defer func() { stopRescue(); <-rescued }()
+
+	// Jobs published on the jobs subject move to the lanes of their
+	// priorities, whence intakes take them.
+	routed := make(chan struct{})
+	go func() {
+		defer close(routed)
+		count := func(p job.Priority) { w.m.routed.WithLabelValues(string(p)).Inc() }
+		queue.NewRouter(w.js, w.cfg.Queue(), w.log, queue.RouterRouted(count)).Run(rescueCtx)
+	}()
+	defer func() { stopRescue(); <-routed }()
 
 	// Uploads announced by bucket notifications become jobs.
 	if w.cfg.Uploads.Enabled {

@@ -247,7 +247,14 @@ func TestExhaustedByCrashesIntoDLQ(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.submit(&job.Job{ID: "crashy", Audio: e.put("c.wav", tone(1))})
-	// Play a worker that crashes: take each delivery and never answer.
+	// Play a worker that crashes: take each delivery and never answer (its
+	// router moves the job to its lane first).
+	routeCtx, stopRouting := context.WithCancel(context.Background())
+	routed := make(chan struct{})
+	go func() {
+		defer close(routed)
+		queue.NewRouter(e.js, e.qc, nil).Run(routeCtx)
+	}()
 	in := queue.NewIntake(e.js, e.qc)
 	t.Cleanup(in.Wait)
 	for range 2 {
@@ -257,6 +264,8 @@ func TestExhaustedByCrashesIntoDLQ(t *testing.T) {
 		}
 		cancel()
 	}
+	stopRouting()
+	<-routed
 	// A real worker now runs the rescuer (its consumer settings must match).
 	e.startWorker(map[string]string{"MAX_DELIVER": "2", "ACK_WAIT": "1s"})
 	waitFor(t, 30*time.Second, func() bool { return e.streamMsgs(e.qc.DLQStream) == 1 })

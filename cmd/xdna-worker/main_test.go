@@ -198,8 +198,10 @@ func (s *stack) submit(prefix string, n int, ref job.ObjectRef) {
 	}
 }
 
+// consumer is the state of the normal lane's consumer, where the jobs the
+// tests submit wait once routed.
 func (s *stack) consumer() *jetstream.ConsumerInfo {
-	c, err := s.js.Consumer(context.Background(), s.qc.JobsStream, s.qc.Consumer)
+	c, err := s.js.Consumer(context.Background(), s.qc.JobsStream, s.qc.LaneConsumer(job.PriorityNormal))
 	if err != nil {
 		s.t.Fatal(err)
 	}
