@@ -32,6 +32,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/worker"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
@@ -916,27 +917,34 @@ func checkScaledObject(f facts, k *k8sSet) problems {
 	if !okMin || !okMax || minR > maxR || maxR < 1 {
 		p.add("ScaledObject: minReplicaCount %v / maxReplicaCount %v", dig(so, "spec", "minReplicaCount"), dig(so, "spec", "maxReplicaCount"))
 	}
-	var js map[string]any
+	// One trigger per priority lane: the jobs wait in the lanes' consumers
+	// (the routers' own consumer is empty but for the moment of a move).
+	triggers := map[string]map[string]any{}
 	for _, tr := range list(dig(so, "spec", "triggers")) {
 		if str(dig(tr, "type")) == "nats-jetstream" {
-			js = mapv(dig(tr, "metadata"))
+			md := mapv(dig(tr, "metadata"))
+			triggers[str(md["consumer"])] = md
 		}
 	}
-	if js == nil {
-		p.add("ScaledObject: no nats-jetstream trigger")
-		return p
-	}
-	for key, want := range map[string]string{"stream": cfg.NATS.JobsStream, "consumer": cfg.NATS.Consumer, "account": "$G"} {
-		if got := str(js[key]); got != want {
-			p.add("ScaledObject: nats-jetstream %s %q, want %q (the worker's configuration)", key, got, want)
+	for _, pr := range job.Priorities {
+		consumer := cfg.NATS.LaneConsumer(pr)
+		js := triggers[consumer]
+		if js == nil {
+			p.add("ScaledObject: no nats-jetstream trigger for consumer %q (the %s lane)", consumer, pr)
+			continue
 		}
-	}
-	ep := str(js["natsServerMonitoringEndpoint"])
-	if _, port, err := net.SplitHostPort(ep); err != nil || port == "" || strings.Contains(ep, "://") {
-		p.add("ScaledObject: natsServerMonitoringEndpoint %q must be host:port of NATS monitoring", ep)
-	}
-	if n, ok := intv(js["lagThreshold"]); !ok || n < 1 {
-		p.add("ScaledObject: lagThreshold %v must be a positive integer", js["lagThreshold"])
+		for key, want := range map[string]string{"stream": cfg.NATS.JobsStream, "account": "$G"} {
+			if got := str(js[key]); got != want {
+				p.add("ScaledObject: nats-jetstream %s %q, want %q (the worker's configuration)", key, got, want)
+			}
+		}
+		ep := str(js["natsServerMonitoringEndpoint"])
+		if _, port, err := net.SplitHostPort(ep); err != nil || port == "" || strings.Contains(ep, "://") {
+			p.add("ScaledObject: natsServerMonitoringEndpoint %q must be host:port of NATS monitoring", ep)
+		}
+		if n, ok := intv(js["lagThreshold"]); !ok || n < 1 {
+			p.add("ScaledObject: lagThreshold %v must be a positive integer", js["lagThreshold"])
+		}
 	}
 	return p
 }

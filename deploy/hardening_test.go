@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/xdna"
 )
 
@@ -195,8 +197,14 @@ func checkComposeLeastPrivilege(base *compose, conf string, policy string) probl
 		if env["NATS_USER"] != "worker" {
 			p.add("%s: NATS_USER %q, want the least-privileged worker", where, env["NATS_USER"])
 		}
-		if subs := users["worker"]; len(subs) != 1 || subs[0] != env["NATS_INBOX_PREFIX"]+".>" {
-			p.add("%s: NATS_INBOX_PREFIX %q does not match the worker user's inbox %v", where, env["NATS_INBOX_PREFIX"], subs)
+		// Its inbox, and the priority lanes (an idle intake wakes on a
+		// routed job): nothing else.
+		want := []string{env["NATS_INBOX_PREFIX"] + ".>"}
+		for _, pr := range job.Priorities {
+			want = append(want, queue.Config{}.LaneSubject(pr))
+		}
+		if subs := users["worker"]; !slices.Equal(subs, want) {
+			p.add("%s: the worker user may subscribe to %v, want exactly %v (its NATS_INBOX_PREFIX %q and the lanes)", where, subs, want, env["NATS_INBOX_PREFIX"])
 		}
 		if env["PROVISION"] != "false" {
 			p.add("%s: PROVISION must be false: the worker user may not manage streams", where)

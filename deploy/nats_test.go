@@ -249,6 +249,13 @@ func TestNATSPermissions(t *testing.T) {
 	if err := pub.Submit(ctx, &job.Job{ID: "exhaust.1", Audio: job.ObjectRef{Bucket: "audio", Key: "x.wav"}}); err != nil {
 		t.Fatalf("submit as publisher: %v", err)
 	}
+	// A router moves it to its lane, as the worker's would.
+	routeCtx, stopRouting := context.WithCancel(ctx)
+	routed := make(chan struct{})
+	go func() {
+		defer close(routed)
+		queue.NewRouter(admin.js, qc, log).Run(routeCtx)
+	}()
 	crash := queue.NewIntake(admin.js, qc, queue.IntakePollWait(500*time.Millisecond))
 	for i := range 2 {
 		nctx, ncancel := context.WithTimeout(ctx, 10*time.Second)
@@ -260,6 +267,8 @@ func TestNATSPermissions(t *testing.T) {
 		_ = d // never settled
 	}
 	crash.Wait()
+	stopRouting()
+	<-routed
 
 	runCtx, stop := context.WithCancel(ctx)
 	ran := make(chan error, 1)
