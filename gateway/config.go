@@ -9,6 +9,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
 )
@@ -56,6 +57,10 @@ type Config struct {
 	// RequestTimeout bounds a request from its first byte to its answer;
 	// then it is answered 504.
 	RequestTimeout time.Duration `env:"GATEWAY_REQUEST_TIMEOUT" envDefault:"10m"`
+	// Priority is the priority of the gateway's jobs: high by default,
+	// since a client waits on each (GATEWAY_REQUEST_TIMEOUT) while batch
+	// work can queue (docs/decisions.md).
+	Priority job.Priority `env:"GATEWAY_PRIORITY" envDefault:"high"`
 
 	LogLevel  slog.Level `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat string     `env:"LOG_FORMAT" envDefault:"auto"`
@@ -119,6 +124,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxUploadBytes <= 0 {
 		bad("GATEWAY_MAX_UPLOAD_BYTES %d must be positive", c.MaxUploadBytes)
+	}
+	if !c.Priority.Valid() {
+		bad("GATEWAY_PRIORITY %.32q is not high, normal or low", string(c.Priority))
 	}
 	if len(c.Models) == 0 {
 		bad("GATEWAY_MODELS is empty: it needs at least the default model's name")

@@ -220,6 +220,7 @@ func (s *Server) newJob(ctx context.Context, id, key string, req *request) *job.
 		Audio:          job.ObjectRef{Bucket: s.cfg.AudioBucket, Key: key},
 		Language:       req.language,
 		Task:           req.task,
+		Priority:       s.cfg.Priority,
 		Prompt:         req.prompt,
 		WordTimestamps: req.words,
 	}

@@ -312,6 +312,7 @@ type submitCmd struct {
 	Language   string        `help:"Language code, or auto."`
 	Task       string        `help:"transcribe or translate."`
 	Model      string        `help:"One of the workers' models (WHISPER_MODELS); empty: their default."`
+	Priority   string        `enum:"high,normal,low" default:"normal" help:"high, normal or low: workers take higher priorities first."`
 	Timeout    time.Duration `default:"30m" help:"With --wait, give up after this long."`
 	Files      []string      `arg:"" name:"file" help:"Audio files."`
 	Conn       connFlags     `embed:""`
@@ -364,7 +365,7 @@ func (c *submitCmd) Run(a *app) error {
 		}
 		show.Label(id, file)
 		files[id], submitted[id] = file, time.Now()
-		if err := pub.Submit(ctx, &job.Job{ID: id, Audio: ref, Language: c.Language, Task: c.Task, Model: c.Model}); err != nil {
+		if err := pub.Submit(ctx, &job.Job{ID: id, Audio: ref, Language: c.Language, Task: c.Task, Model: c.Model, Priority: job.Priority(c.Priority)}); err != nil {
 			return publishError(cfg.queue(), err)
 		}
 		ids = append(ids, id)

@@ -249,3 +249,38 @@ func TestDLQCommands(t *testing.T) {
 		t.Fatalf("purge without SEQ or --all: exit %d", code)
 	}
 }
+
+// submit --priority puts the priority on the job (no worker runs here, so
+// the job stays on the jobs subject as published); a priority that is not
+// high, normal or low is refused before anything is uploaded.
+func TestSubmitPriority(t *testing.T) {
+	ns, mn := natstest.Start(t), miniotest.Start(t)
+	sc := mn.Config()
+	for k, v := range map[string]string{"NATS_URL": ns.URL(), "S3_ENDPOINT": sc.Endpoint, "S3_ACCESS_KEY": sc.AccessKey, "S3_SECRET_KEY": sc.SecretKey} {
+		t.Setenv(k, v)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	if code := run(ctx, []string{"submit", "--priority", "urgent", writeWAV(t, "a.wav", 1)}, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "priority") {
+		t.Fatalf("--priority urgent: exit %d: %s", code, errOut.String())
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := run(ctx, []string{"submit", "--priority", "high", writeWAV(t, "b.wav", 1)}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	js := ns.JetStream(t)
+	s, err := js.Stream(ctx, queue.DefaultJobsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.GetLastMsgForSubject(ctx, queue.DefaultJobsSubject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := job.Parse(m.Data)
+	if err != nil || j.Priority != job.PriorityHigh {
+		t.Fatalf("job %s (%v), want priority high", m.Data, err)
+	}
+}
