@@ -7,8 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/caarlos0/env/v11"
-
+	"github.com/xdna-worker/xdna-worker/internal/envconfig"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
@@ -70,20 +69,7 @@ type Config struct {
 // and validates it, reporting every problem at once, each wrapping
 // ErrConfig.
 func LoadConfig(environ map[string]string) (Config, error) {
-	opts := env.Options{}
-	if environ != nil {
-		opts.Environment = environ
-	}
-	cfg, err := env.ParseAsWithOptions[Config](opts)
-	var errs []error
-	if err != nil {
-		var agg env.AggregateError
-		if errors.As(err, &agg) {
-			errs = append(errs, agg.Errors...)
-		} else {
-			errs = append(errs, err)
-		}
-	}
+	cfg, errs := envconfig.Parse[Config](environ)
 	cfg.NATS.Name = "xdna-gateway"
 	models := cfg.Models[:0]
 	for _, m := range cfg.Models {

@@ -12,9 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/caarlos0/env/v11"
-
 	"github.com/xdna-worker/xdna-worker/audio/ffmpeg"
+	"github.com/xdna-worker/xdna-worker/internal/envconfig"
 	"github.com/xdna-worker/xdna-worker/job"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
@@ -118,20 +117,7 @@ type Config struct {
 // LoadConfig reads the configuration from environ (os.Environ() when nil)
 // and validates it, reporting every problem at once.
 func LoadConfig(environ map[string]string) (Config, error) {
-	opts := env.Options{}
-	if environ != nil {
-		opts.Environment = environ
-	}
-	cfg, err := env.ParseAsWithOptions[Config](opts)
-	var errs []error
-	if err != nil {
-		var agg env.AggregateError
-		if errors.As(err, &agg) {
-			errs = append(errs, agg.Errors...)
-		} else {
-			errs = append(errs, err)
-		}
-	}
+	cfg, errs := envconfig.Parse[Config](environ)
 	if cfg.WorkerID == "" {
 		cfg.WorkerID, _ = os.Hostname()
 	}

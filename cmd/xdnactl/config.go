@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/caarlos0/env/v11"
-
+	"github.com/xdna-worker/xdna-worker/internal/envconfig"
 	"github.com/xdna-worker/xdna-worker/queue"
 	"github.com/xdna-worker/xdna-worker/storage"
 )
@@ -32,9 +31,9 @@ type connFlags struct {
 // config reads the environment, applies the flags given and validates the
 // result; problems are usage errors (exit status 2).
 func (f *connFlags) config() (*config, error) {
-	cfg, err := env.ParseAs[config]()
-	if err != nil {
-		return nil, usageError{fmt.Errorf("configuration: %w", err)}
+	cfg, errs := envconfig.Parse[config](nil)
+	if len(errs) > 0 {
+		return nil, usageError{fmt.Errorf("configuration: %w", errors.Join(errs...))}
 	}
 	for _, o := range []struct {
 		flag *string

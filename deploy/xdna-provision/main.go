@@ -20,9 +20,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/caarlos0/env/v11"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/xdna-worker/xdna-worker/internal/envconfig"
 	"github.com/xdna-worker/xdna-worker/queue"
 )
 
@@ -35,20 +35,16 @@ type config struct {
 }
 
 func loadConfig(environ map[string]string) (config, error) {
-	opts := env.Options{}
-	if environ != nil {
-		opts.Environment = environ
-	}
-	c, err := env.ParseAsWithOptions[config](opts)
-	if err != nil {
-		return c, fmt.Errorf("configuration: %w", err)
+	c, errs := envconfig.Parse[config](environ)
+	if len(errs) > 0 {
+		return c, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}
 	c.NATS = c.NATS.WithDefaults()
 	c.Uploads = c.Uploads.WithDefaults()
 	if c.NATS.Name == "" {
 		c.NATS.Name = "xdna-provision"
 	}
-	errs := []error{c.NATS.Validate()}
+	errs = []error{c.NATS.Validate()}
 	if c.Uploads.Enabled {
 		errs = append(errs, c.Uploads.Validate(c.NATS))
 	}
