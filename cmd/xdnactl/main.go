@@ -346,16 +346,20 @@ func (c *submitCmd) Run(a *app) error {
 	files := map[string]string{} // job id → file
 	submitted := map[string]time.Time{}
 	show := newBars(stderr, isTerminal(stderr))
-	if c.Wait && !c.NoProgress {
-		// Every job's progress, shown for ours (labelled before they are
-		// submitted): the ids are not known until the files are uploaded,
-		// and a job may start at once.
+	bars := c.Wait && !c.NoProgress
+	perJob := len(c.Files) <= maxProgressSubs
+	if bars {
+		// Only our jobs' progress (labelled before they are submitted, as
+		// a job may start at once): a subscription per job, or for many
+		// files one to every job's, filtered here.
 		show.labelledOnly = true
-		sub, err := queue.SubscribeProgress(nc, cfg.queue(), show.Update)
-		if err != nil {
-			return err
+		if !perJob {
+			sub, err := queue.SubscribeProgress(nc, cfg.queue(), show.Update)
+			if err != nil {
+				return err
+			}
+			defer sub.Unsubscribe()
 		}
-		defer sub.Unsubscribe()
 	}
 	for _, file := range c.Files {
 		id := newJobID(file)
@@ -364,6 +368,13 @@ func (c *submitCmd) Run(a *app) error {
 			return err
 		}
 		show.Label(id, file)
+		if bars && perJob {
+			sub, err := queue.SubscribeProgress(nc, cfg.queue(), show.Update, id)
+			if err != nil {
+				return err
+			}
+			defer sub.Unsubscribe()
+		}
 		files[id], submitted[id] = file, time.Now()
 		if err := pub.Submit(ctx, &job.Job{ID: id, Audio: ref, Language: c.Language, Task: c.Task, Model: c.Model, Priority: job.Priority(c.Priority)}); err != nil {
 			return publishError(cfg.queue(), err)
@@ -400,6 +411,10 @@ func (c *submitCmd) Run(a *app) error {
 	}
 	return nil
 }
+
+// maxProgressSubs is the most files submit --wait follows with a progress
+// subscription each; beyond, one subscription to every job's progress.
+const maxProgressSubs = 64
 
 // uploadCmd puts a file into storage without publishing a job: with bucket
 // notifications on, the upload itself becomes the job. With --wait it
