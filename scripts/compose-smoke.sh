@@ -37,10 +37,13 @@ export NATS_URL="nats://127.0.0.1:$NATS_PORT" S3_ENDPOINT="127.0.0.1:$MINIO_PORT
 # (the publisher user may only publish jobs and read results).
 export NATS_USER=admin NATS_PASSWORD=${XDNA_NATS_ADMIN_PASSWORD:-admin-dev-only}
 export S3_ACCESS_KEY=${MINIO_ROOT_USER:-minioadmin} S3_SECRET_KEY=${MINIO_ROOT_PASSWORD:-minioadmin}
-bin/xdnactl submit --wait --timeout 2m "$tmp/smoke.wav" | tee "$tmp/result.json"
+# A low-priority job; the upload below goes through the normal lane and the
+# gateway's request through the high one, each routed by the workers as
+# the least-privileged worker user.
+bin/xdnactl submit --wait --priority low --timeout 2m "$tmp/smoke.wav" | tee "$tmp/result.json"
 grep -q '"status":"succeeded"' "$tmp/result.json"
 grep -q '"device":"sim"' "$tmp/result.json"
-echo "compose smoke: one job through the stack: ok"
+echo "compose smoke: one (low-priority) job through the stack: ok"
 
 # An upload to the audio bucket becomes a job by itself (MinIO's NATS
 # notifications), and its transcripts land next to it.
