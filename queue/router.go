@@ -109,9 +109,12 @@ func (r *Router) route(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.NakWithDelay(delay)
 		return
 	}
-	// The copy is stored: a lost ack means a redelivery whose copy the
-	// stream drops as a duplicate (within DuplicateWindow).
-	if err := msg.DoubleAck(ctx); err != nil && ctx.Err() == nil {
+	// The copy is stored: acknowledge even as the worker stops. A lost ack
+	// means a redelivery whose copy the stream drops as a duplicate (within
+	// DuplicateWindow).
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := msg.DoubleAck(actx); err != nil {
 		r.log.Debug("acknowledging a routed job failed; its redelivery will be dropped as a duplicate", "stream_seq", meta.Sequence.Stream, "err", err)
 	}
 	r.routed(p)
