@@ -204,14 +204,23 @@ func TestDLQCommands(t *testing.T) {
 	if err := queue.Provision(context.Background(), js, qc); err != nil {
 		t.Fatal(err)
 	}
-	// Two entries, as a worker would write them.
+	// Two entries, as a worker would write them (its router moving each
+	// job to its lane first).
+	routeCtx, stopRouting := context.WithCancel(context.Background())
+	routed := make(chan struct{})
+	go func() {
+		defer close(routed)
+		queue.NewRouter(js, qc, nil).Run(routeCtx)
+	}()
+	t.Cleanup(func() { stopRouting(); <-routed })
 	in := queue.NewIntake(js, qc)
+	t.Cleanup(in.Wait)
 	pub := queue.NewPublisher(js, qc)
 	for _, id := range []string{"poison-1", "poison-2"} {
 		if err := pub.Submit(context.Background(), &job.Job{ID: id, Audio: job.ObjectRef{Bucket: "a", Key: "b"}}); err != nil {
 			t.Fatal(err)
 		}
-		d, err := in.Next(context.Background())
+		d, err := in.Next(testCtx(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +241,7 @@ func TestDLQCommands(t *testing.T) {
 		t.Fatalf("list:\n%s", list)
 	}
 	ctl("dlq", "replay", "1")
-	d, err := in.Next(context.Background())
+	d, err := in.Next(testCtx(t))
 	if err != nil || !strings.Contains(string(d.Data()), "poison-1") {
 		t.Fatalf("replayed job not in JOBS: %v", err)
 	}
@@ -283,4 +292,13 @@ func TestSubmitPriority(t *testing.T) {
 	if err != nil || j.Priority != job.PriorityHigh {
 		t.Fatalf("job %s (%v), want priority high", m.Data, err)
 	}
+}
+
+// testCtx is a context that ends with the test, or after a minute: a wait
+// that would otherwise hang fails instead.
+func testCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
 }
