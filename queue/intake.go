@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -102,8 +103,9 @@ type Intake struct {
 	retryMax   time.Duration
 	log        *slog.Logger
 
-	turn  chan struct{} // held by the one Next that pulls
-	taken uint64        // messages taken; guarded by turn
+	turn   chan struct{} // held by the one Next that pulls
+	taken  uint64        // messages taken; guarded by turn
+	looked atomic.Int64  // when a look at the lanes last ended without error (Unix ns)
 
 	mu   sync.Mutex
 	subs []*nats.Subscription // the lanes' wake-up subscriptions, once made
@@ -170,6 +172,9 @@ func (in *Intake) Next(ctx context.Context) (*Delivery, error) {
 		}
 		woken := in.listen()
 		d, err := in.take(ctx)
+		if err == nil {
+			in.looked.Store(time.Now().UnixNano())
+		}
 		if d != nil {
 			if failing {
 				in.log.Info("broker reachable again")
@@ -203,6 +208,17 @@ func (in *Intake) Next(ctx context.Context) (*Delivery, error) {
 		}
 		backoff = min(backoff*2, in.retryMax)
 	}
+}
+
+// Looked returns when a Next last looked at every lane it had to without
+// an error (the zero time before the first). A Next that waits for jobs
+// looks at least once a poll wait, so a Next that has not looked for much
+// longer is wedged.
+func (in *Intake) Looked() time.Time {
+	if ns := in.looked.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 // idle waits until a job is published on a lane (woken closes), the poll

@@ -63,8 +63,8 @@ func TestBackoffJitter(t *testing.T) {
 // Item 5: when the intake loop counts as stuck. Waiting for admission while
 // jobs are in flight is backpressure (they free the slot, and their own
 // timeouts bound them); waiting for admission with nothing in flight, or
-// pulling while the consumer holds messages for longer than the bound, is a
-// wedge — but only while work is waiting.
+// pulling without a look at the lanes for longer than the bound and a poll
+// wait, is a wedge — but only while work is waiting.
 func TestIntakeStallRule(t *testing.T) {
 	const bound = time.Minute
 	for _, c := range []struct {
@@ -76,6 +76,10 @@ func TestIntakeStallRule(t *testing.T) {
 		{intakePull, 2 * bound, 0, true},
 		{intakePull, 2 * bound, 3, true},
 		{intakePull, bound / 2, 0, false},
+		// An intake between two looks at the lanes, with a job that came
+		// since: it takes it at its next look, within a poll wait.
+		{intakePull, bound + queue.DefaultPollWait/2, 0, false},
+		{intakePull, bound + 2*queue.DefaultPollWait, 0, true},
 		{intakeAdmit, 2 * bound, 0, true},
 		{intakeAdmit, 2 * bound, 1, false},
 		{intakeAdmit, bound / 2, 0, false},

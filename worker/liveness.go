@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/xdna-worker/xdna-worker/job"
+	"github.com/xdna-worker/xdna-worker/queue"
 )
 
 // intakeState is where the intake loop is: waiting to admit (a job slot
@@ -38,12 +39,15 @@ func (w *Worker) setIntake(s intakeState) {
 // for stuck, with inFlight jobs running, counts as wedged should work be
 // waiting. Waiting to admit while jobs run is backpressure: they free the
 // slot, and their own timeouts bound them. Waiting to admit with nothing
-// in flight, or pulling for longer than the bound while messages wait,
-// is not.
+// in flight, or pulling without looking at the lanes for longer than the
+// bound and a poll wait while messages wait, is not.
 func intakeMayBeStuck(state intakeState, stuck time.Duration, inFlight int64, bound time.Duration) bool {
 	switch state {
 	case intakePull:
-		return stuck > bound
+		// stuck counts from the intake's last look at the lanes; a job
+		// that came since (a redelivery wakes no one) is taken at the
+		// next look, one poll wait later at most.
+		return stuck > bound+queue.DefaultPollWait
 	case intakeAdmit:
 		return stuck > bound && inFlight == 0
 	}
@@ -67,7 +71,13 @@ func (w *Worker) Live(ctx context.Context) error {
 		}
 	}
 	state := intakeState(w.intake.Load())
-	stuck := time.Since(time.Unix(0, w.intakeSince.Load()))
+	since := time.Unix(0, w.intakeSince.Load())
+	if looked := w.in.Looked(); state == intakePull && looked.After(since) {
+		// An intake waiting for jobs looks at the lanes at least once a
+		// poll wait: progress, even with nothing taken.
+		since = looked
+	}
+	stuck := time.Since(since)
 	if !intakeMayBeStuck(state, stuck, w.inFlight.Load(), bound) {
 		return nil
 	}
