@@ -16,7 +16,9 @@ func TestAckRemovesFromWorkQueue(t *testing.T) {
 	if n := e.streamMsgs(t, "JOBS"); n != 2 {
 		t.Fatalf("JOBS holds %d messages, want 2", n)
 	}
-	d := next(t, e.intake(t), 5*time.Second)
+	in := e.intake(t)
+	e.waitRouted(t, 2) // while a job moves, JOBS holds it twice
+	d := next(t, in, 5*time.Second)
 	if err := d.Ack(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
