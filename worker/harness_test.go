@@ -175,10 +175,22 @@ func (e *env) streamMsgs(name string) uint64 {
 	return info.State.Msgs
 }
 
-// consumerInfo returns the state of the routers' shared consumer.
+// consumerInfo returns the state of the normal lane's consumer, where the
+// jobs of these tests (no priority) wait once routed.
 func (e *env) consumerInfo() *jetstream.ConsumerInfo {
 	e.t.Helper()
-	c, err := e.js.Consumer(context.Background(), e.qc.JobsStream, e.qc.Consumer)
+	return e.consumer(e.qc.LaneConsumer(job.PriorityNormal))
+}
+
+// routerInfo returns the state of the routers' shared consumer.
+func (e *env) routerInfo() *jetstream.ConsumerInfo {
+	e.t.Helper()
+	return e.consumer(e.qc.Consumer)
+}
+
+func (e *env) consumer(name string) *jetstream.ConsumerInfo {
+	e.t.Helper()
+	c, err := e.js.Consumer(context.Background(), e.qc.JobsStream, name)
 	if err != nil {
 		e.t.Fatal(err)
 	}

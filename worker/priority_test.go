@@ -56,7 +56,7 @@ func TestHighJobOvertakesLowBacklog(t *testing.T) {
 	// Wait until the backlog is in the low lane and the worker is busy.
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		ci := e.consumerInfo()
+		ci := e.routerInfo()
 		if ci.NumPending == 0 && ci.NumAckPending == 0 && ci.Delivered.Consumer >= backlog && startedCount() >= 2*slots {
 			break
 		}
