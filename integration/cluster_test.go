@@ -364,7 +364,7 @@ func NewCluster(t *testing.T, o Options) *Cluster {
 		wg.Go(func() {
 			env := c.envFor(o, i)
 			w := &Worker{ID: env["WORKER_ID"], Env: env}
-			w.C, errs[i] = c.runContainer(ctx, w.ID, o.WorkerImage, []string{w.ID}, env, []string{workerHTTPPort}, nil,
+			w.C, errs[i] = c.runContainer(ctx, w.ID, o.WorkerImage, []string{w.ID}, env, []string{workerHTTPPort}, workerMounts,
 				wait.ForHTTP("/readyz").WithPort(workerHTTPPort).WithStartupTimeout(time.Minute).WithPollInterval(100*time.Millisecond))
 			if errs[i] != nil {
 				return
@@ -388,6 +388,16 @@ func NewCluster(t *testing.T, o Options) *Cluster {
 		*c.natsAddr.Load(), c.Store().Endpoint(), len(c.Workers))
 	return c
 }
+
+// workerMounts gives each worker an anonymous volume for its spool
+// (XDNA_TEMP_DIR=/tmp; Docker copies the image's /tmp, owned by the
+// worker's user, into it), as the Kubernetes manifests give it an emptyDir.
+// Without it every fetched object is written through the container's root
+// filesystem, which on a Docker engine with the fuse-overlayfs storage
+// driver (as on CI) costs more CPU than the job's own stages, and a load
+// test measures the storage driver. (A tmpfs would do, but this engine
+// mounts it root-only whatever its mode.)
+var workerMounts = []mount.Mount{{Type: mount.TypeVolume, Target: "/tmp"}}
 
 // envFor is worker i's environment.
 func (c *Cluster) envFor(o Options, i int) map[string]string {

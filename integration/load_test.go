@@ -3,7 +3,9 @@ package integration
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +54,7 @@ func TestLoadLevels(t *testing.T) {
 		reports = append(reports, rep)
 		t.Logf("concurrency %3d: %d jobs, %.1f %% success, %.1f jobs/s (%.0f %% of ideal), p50 %.0f ms, p99 %.0f ms, workers %v",
 			l.concurrency, rep.Jobs, 100*rep.SuccessRate, rep.JobsPerSec, 100*rep.JobsPerSec/ideal, rep.Latency.P50, rep.Latency.P99, rep.Workers)
+		t.Logf("concurrency %3d: stage p50 ms %s", l.concurrency, stageLine(rep))
 		if rep.SuccessRate != 1 || rep.Missing != 0 || rep.Failed != 0 || rep.Duplicates != 0 {
 			t.Errorf("concurrency %d: success %.4f, %d failed %v, %d missing, %d duplicates",
 				l.concurrency, rep.SuccessRate, rep.Failed, rep.Failures, rep.Missing, rep.Duplicates)
@@ -212,4 +215,14 @@ func TestBacklog10k(t *testing.T) {
 	c.CheckDLQEmpty()
 	t.Logf("RESULT backlog: %d jobs published in %v; %d done in %v (%.0f jobs/s); %s; test %v",
 		jobs, published.Round(time.Millisecond), done, elapsed.Round(time.Millisecond), rate, strings.Join(peakLines, "; "), time.Since(start).Round(time.Second))
+}
+
+// stageLine is "name p50, …" over a report's stages, sorted by name.
+func stageLine(rep *loadtest.Report) string {
+	names := slices.Sorted(maps.Keys(rep.Stages))
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %.0f", n, rep.Stages[n].P50))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -39,22 +39,26 @@ type Percentiles struct {
 
 // Report is the outcome of a load test.
 type Report struct {
-	RunID          string         `json:"run_id"`
-	Concurrency    int            `json:"concurrency"`
-	Jobs           int            `json:"jobs"`
-	Succeeded      int            `json:"succeeded"`
-	Failed         int            `json:"failed"`
-	Missing        int            `json:"missing"`
-	Duplicates     int            `json:"duplicates"`
-	SuccessRate    float64        `json:"success_rate"`
-	ElapsedS       float64        `json:"elapsed_s"`
-	JobsPerSec     float64        `json:"jobs_per_s"`
-	AudioSecPerSec float64        `json:"audio_s_per_s"`
-	Latency        Percentiles    `json:"latency"`
-	QueueWait      Percentiles    `json:"queue_wait"`
-	Failures       map[string]int `json:"failures,omitempty"`
-	Workers        map[string]int `json:"workers"`
-	Devices        map[string]int `json:"devices"`
+	RunID          string      `json:"run_id"`
+	Concurrency    int         `json:"concurrency"`
+	Jobs           int         `json:"jobs"`
+	Succeeded      int         `json:"succeeded"`
+	Failed         int         `json:"failed"`
+	Missing        int         `json:"missing"`
+	Duplicates     int         `json:"duplicates"`
+	SuccessRate    float64     `json:"success_rate"`
+	ElapsedS       float64     `json:"elapsed_s"`
+	JobsPerSec     float64     `json:"jobs_per_s"`
+	AudioSecPerSec float64     `json:"audio_s_per_s"`
+	Latency        Percentiles `json:"latency"`
+	QueueWait      Percentiles `json:"queue_wait"`
+	// Stages holds the percentiles of each of the results' timings_ms
+	// entries (fetch, decode, mel, encode, output, total, …): where a job's
+	// time went on the worker.
+	Stages   map[string]Percentiles `json:"stages,omitempty"`
+	Failures map[string]int         `json:"failures,omitempty"`
+	Workers  map[string]int         `json:"workers"`
+	Devices  map[string]int         `json:"devices"`
 }
 
 // Run submits cfg.Jobs jobs, keeping cfg.Concurrency outstanding, and waits
@@ -82,6 +86,7 @@ func Run(ctx context.Context, js jetstream.JetStream, qc queue.Config, cfg Confi
 		seen      = make(map[string]bool, cfg.Jobs)
 		latency   []float64
 		queueWait []float64
+		stages    = map[string][]float64{}
 		rep       = &Report{RunID: run, Concurrency: cfg.Concurrency, Jobs: cfg.Jobs, Failures: map[string]int{}, Workers: map[string]int{}, Devices: map[string]int{}}
 		slots     = make(chan struct{}, cfg.Concurrency)
 		allDone   = make(chan struct{})
@@ -101,6 +106,9 @@ func Run(ctx context.Context, js jetstream.JetStream, qc queue.Config, cfg Confi
 		seen[r.JobID] = true
 		latency = append(latency, float64(now.Sub(sent).Microseconds())/1000)
 		queueWait = append(queueWait, float64(r.TimingsMS["queue"]))
+		for name, ms := range r.TimingsMS {
+			stages[name] = append(stages[name], float64(ms))
+		}
 		rep.Workers[r.Worker]++
 		rep.Devices[r.Device]++
 		if r.Status == job.StatusSucceeded {
@@ -172,6 +180,10 @@ submit:
 	rep.AudioSecPerSec = float64(rep.Succeeded) * cfg.AudioSeconds / elapsed.Seconds()
 	rep.Latency = percentiles(latency)
 	rep.QueueWait = percentiles(queueWait)
+	rep.Stages = make(map[string]Percentiles, len(stages))
+	for name, v := range stages {
+		rep.Stages[name] = percentiles(v)
+	}
 	return rep, submitErr
 }
 
