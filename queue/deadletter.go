@@ -61,6 +61,23 @@ func (p *Publisher) DeadLetter(ctx context.Context, d *Delivery, reason string, 
 	}, reason, lastErr)
 }
 
+// deadLetterTaken copies msg, taken from a consumer on stream, to the DLQ
+// as DeadLetter does, then terminates it with the kind of reason (the part
+// before its first ':'). It returns the error of a dead letter that was
+// not stored, and leaves msg unsettled then: the caller hands it back.
+func (p *Publisher) deadLetterTaken(ctx context.Context, msg jetstream.Msg, stream, reason string, lastErr error) error {
+	m := stored{data: msg.Data(), header: msg.Headers(), subject: msg.Subject(), stream: stream}
+	if meta, err := msg.Metadata(); err == nil {
+		m.stream, m.seq, m.published, m.attempts = meta.Stream, meta.Sequence.Stream, meta.Timestamp, int(meta.NumDelivered)
+	}
+	if err := p.deadLetter(ctx, m, reason, lastErr); err != nil {
+		return err
+	}
+	kind, _, _ := strings.Cut(reason, ":")
+	_ = msg.TermWithReason(kind)
+	return nil
+}
+
 // stored is a message as it sits in a stream.
 type stored struct {
 	data      []byte

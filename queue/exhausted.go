@@ -74,14 +74,29 @@ type Rescuer struct {
 	pub *Publisher
 	log *slog.Logger
 
-	attempts   int                             // deliveries of one advisory before giving up
-	retryDelay func(attempt int) time.Duration // delay after a failed attempt
+	attempts     int                             // deliveries of one advisory before giving up
+	retryDelay   func(attempt int) time.Duration // delay after a failed attempt
+	deadLettered func(reason string)             // told of each job dead-lettered
+}
+
+// RescuerOption tunes a Rescuer.
+type RescuerOption func(*Rescuer)
+
+// RescuerDeadLettered has the Rescuer call f with the reason
+// (ReasonExhausted) of each job it dead-letters (for metrics).
+func RescuerDeadLettered(f func(reason string)) RescuerOption {
+	return func(r *Rescuer) { r.deadLettered = f }
 }
 
 // NewRescuer returns a Rescuer; Provision must have run.
-func NewRescuer(js jetstream.JetStream, cfg Config, log *slog.Logger) *Rescuer {
+func NewRescuer(js jetstream.JetStream, cfg Config, log *slog.Logger, opts ...RescuerOption) *Rescuer {
 	cfg = cfg.WithDefaults()
-	return &Rescuer{js: js, cfg: cfg, pub: NewPublisher(js, cfg), log: log, attempts: rescueAttempts, retryDelay: rescueRetryDelay}
+	r := &Rescuer{js: js, cfg: cfg, pub: NewPublisher(js, cfg), log: log, attempts: rescueAttempts, retryDelay: rescueRetryDelay,
+		deadLettered: func(string) {}}
+	for _, opt := range opts {
+		opt(r)
+	}
+	return r
 }
 
 // Run handles advisories until ctx ends. Every worker may run one: each
@@ -160,5 +175,6 @@ func (r *Rescuer) handle(ctx context.Context, data []byte) error {
 		return fmt.Errorf("queue: remove exhausted job #%d from %s: %w", a.StreamSeq, a.Stream, err)
 	}
 	r.log.Warn("job exhausted its deliveries: dead-lettered", "seq", a.StreamSeq, "deliveries", a.Deliveries)
+	r.deadLettered(ReasonExhausted)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,6 +173,8 @@ func TestDeadLetterTruncatesOversizedMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var counted atomic.Value // the reason the router reports for its metrics
+	e.route(t, queue.RouterDeadLettered(func(reason string) { counted.Store(reason) }))
 	in := e.intake(t)
 	var dl []queue.DeadLetter
 	for deadline := time.Now().Add(10 * time.Second); len(dl) == 0; time.Sleep(50 * time.Millisecond) {
@@ -188,6 +191,10 @@ func TestDeadLetterTruncatesOversizedMessage(t *testing.T) {
 		len(got.Data) == 0 || len(got.Data) >= len(big) || !bytes.Equal(got.Data, big[:len(got.Data)]) {
 		t.Fatalf("dead letter: truncated=%d stream=%s seq=%d reason=%q data=%d bytes", got.Truncated, got.Stream, got.OrigSeq, got.Reason, len(got.Data))
 	}
+	waitFor(t, 5*time.Second, "the router to report the dead letter as "+queue.ReasonTooLarge, func() bool {
+		r, _ := counted.Load().(string)
+		return r == queue.ReasonTooLarge
+	})
 	if err := queue.Replay(ctx, e.js, e.cfg, got.Seq); !errors.Is(err, queue.ErrTooLarge) {
 		t.Fatalf("replay of a truncated dead letter: %v", err)
 	}

@@ -236,9 +236,14 @@ func (in *Intake) idle(ctx context.Context, woken <-chan struct{}) error {
 	}
 }
 
-// Wait ends the lanes' wake-up subscriptions. Call it once the last Next
+// PollWait returns how long an idle Next waits before it looks at the lanes
+// again (IntakePollWait): the longest a Next that waits for jobs goes
+// without a look.
+func (in *Intake) PollWait() time.Duration { return in.pollWait }
+
+// Close ends the lanes' wake-up subscriptions. Call it once the last Next
 // has returned; a later Next makes them again.
-func (in *Intake) Wait() {
+func (in *Intake) Close() {
 	in.mu.Lock()
 	subs := in.subs
 	in.subs = nil

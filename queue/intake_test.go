@@ -73,7 +73,7 @@ func TestNextReturnsPromptlyOnCancel(t *testing.T) {
 	e := setup(t, queue.Config{})
 	e.route(t)
 	in := queue.NewIntake(e.js, e.cfg) // default 5 s poll wait
-	t.Cleanup(in.Wait)
+	t.Cleanup(in.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
 	start := time.Now()
@@ -183,7 +183,7 @@ func TestCancelledNextLosesNothing(t *testing.T) {
 	e := setup(t, queue.Config{})
 	e.route(t)
 	in := queue.NewIntake(e.js, e.cfg, queue.IntakePollWait(300*time.Millisecond))
-	t.Cleanup(in.Wait)
+	t.Cleanup(in.Close)
 	// The jobs come from another connection, as in production: on the
 	// worker's own connection the server would see its unsubscribe first.
 	pub := queue.NewPublisher(e.srv.JetStream(t), e.cfg)

@@ -51,15 +51,16 @@ func testCtx(t *testing.T) context.Context {
 }
 
 // route runs a Router on e until the test ends, as every worker does: it
-// moves the jobs published on the jobs subject to their lanes.
-func (e *env) route(t *testing.T) {
+// moves the jobs published on the jobs subject to their lanes. Only the
+// first call starts one (with its opts).
+func (e *env) route(t *testing.T, opts ...queue.RouterOption) {
 	t.Helper()
 	e.routing.Do(func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			queue.NewRouter(e.js, e.cfg, slog.New(slog.DiscardHandler)).Run(ctx)
+			queue.NewRouter(e.js, e.cfg, slog.New(slog.DiscardHandler), opts...).Run(ctx)
 		}()
 		t.Cleanup(func() { cancel(); <-done })
 	})
@@ -91,7 +92,7 @@ func (e *env) intake(t *testing.T) *queue.Intake {
 	t.Helper()
 	e.route(t)
 	in := queue.NewIntake(e.js, e.cfg, queue.IntakePollWait(500*time.Millisecond), queue.IntakeRetry(20*time.Millisecond, 200*time.Millisecond))
-	t.Cleanup(in.Wait)
+	t.Cleanup(in.Close)
 	return in
 }
 

@@ -115,7 +115,7 @@ func TestIdleNextWokenByJob(t *testing.T) {
 	e := setup(t, queue.Config{})
 	e.route(t)
 	in := queue.NewIntake(e.js, e.cfg, queue.IntakePollWait(time.Minute))
-	t.Cleanup(in.Wait)
+	t.Cleanup(in.Close)
 	type taken struct {
 		d   *queue.Delivery
 		err error

@@ -40,8 +40,10 @@ type Router struct {
 	cfg Config
 	pub *Publisher
 	log *slog.Logger
-	// routed, when set, is told the priority of each message routed.
+	// routed is told the priority of each message routed.
 	routed func(job.Priority)
+	// deadLettered is told the reason kind of each message dead-lettered.
+	deadLettered func(reason string)
 }
 
 // RouterOption tunes a Router.
@@ -53,13 +55,20 @@ func RouterRouted(f func(job.Priority)) RouterOption {
 	return func(r *Router) { r.routed = f }
 }
 
+// RouterDeadLettered has the Router call f with the reason (ReasonTooLarge)
+// of each message it dead-letters (for metrics).
+func RouterDeadLettered(f func(reason string)) RouterOption {
+	return func(r *Router) { r.deadLettered = f }
+}
+
 // NewRouter returns a Router for the jobs stream of cfg; Provision must
 // have run.
 func NewRouter(js jetstream.JetStream, cfg Config, log *slog.Logger, opts ...RouterOption) *Router {
 	if log == nil {
 		log = slog.Default()
 	}
-	r := &Router{js: js, cfg: cfg.WithDefaults(), pub: NewPublisher(js, cfg), log: log.With(slog.String("component", "router")), routed: func(job.Priority) {}}
+	r := &Router{js: js, cfg: cfg.WithDefaults(), pub: NewPublisher(js, cfg), log: log.With(slog.String("component", "router")),
+		routed: func(job.Priority) {}, deadLettered: func(string) {}}
 	for _, opt := range opts {
 		opt(r)
 	}
@@ -103,7 +112,7 @@ func (r *Router) route(ctx context.Context, msg jetstream.Msg) {
 			_ = msg.Nak()
 			return
 		}
-		delay := min(time.Duration(meta.NumDelivered)*time.Second, 10*time.Second)
+		delay := routeRetryDelay(meta.NumDelivered)
 		r.log.Warn("routing a job failed; will retry", "stream_seq", meta.Sequence.Stream, "priority", p,
 			"attempt", meta.NumDelivered, "retry_in", delay, "err", tooLarge(err))
 		_ = msg.NakWithDelay(delay)
@@ -127,15 +136,18 @@ const ReasonTooLarge = "too_large"
 // deadLetter moves msg to the DLQ, then terminates it; a dead letter that
 // fails is retried as a failed copy is.
 func (r *Router) deadLetter(ctx context.Context, msg jetstream.Msg, meta *jetstream.MsgMetadata, reason string, cause error) {
-	err := r.pub.deadLetter(ctx, stored{
-		data: msg.Data(), header: msg.Headers(), subject: msg.Subject(), stream: meta.Stream,
-		seq: meta.Sequence.Stream, published: meta.Timestamp, attempts: int(meta.NumDelivered),
-	}, reason, cause)
-	if err != nil {
+	if err := r.pub.deadLetterTaken(ctx, msg, meta.Stream, reason, cause); err != nil {
 		r.log.Warn("dead-lettering a job too large to route failed; will retry", "stream_seq", meta.Sequence.Stream, "err", err)
-		_ = msg.NakWithDelay(min(time.Duration(meta.NumDelivered)*time.Second, 10*time.Second))
+		_ = msg.NakWithDelay(routeRetryDelay(meta.NumDelivered))
 		return
 	}
 	r.log.Warn("dead-lettered a message too large to route", "stream_seq", meta.Sequence.Stream, "bytes", len(msg.Data()))
-	_ = msg.TermWithReason(ReasonTooLarge)
+	r.deadLettered(ReasonTooLarge)
+}
+
+// routeRetryDelay is how long a message whose routing failed on its
+// attempt-th delivery waits before the next: a second per attempt, at
+// most ten.
+func routeRetryDelay(attempt uint64) time.Duration {
+	return min(time.Duration(attempt)*time.Second, 10*time.Second)
 }

@@ -238,7 +238,7 @@ func (u *Uploads) handle(ctx context.Context, msg jetstream.Msg) {
 	meta, _ := msg.Metadata()
 	ev, err := ParseS3Event(msg.Data())
 	if err != nil {
-		u.deadLetter(ctx, msg, meta, err.Error(), nil)
+		u.deadLetter(ctx, msg, err.Error(), nil)
 		return
 	}
 	for i := range ev.Records {
@@ -248,7 +248,7 @@ func (u *Uploads) handle(ctx context.Context, msg jetstream.Msg) {
 				attempt = int(meta.NumDelivered)
 			}
 			if u.q.MaxDeliver > 0 && attempt >= u.q.MaxDeliver {
-				u.deadLetter(ctx, msg, meta, fmt.Sprintf("%s: upload not turned into a job after %d deliveries", ReasonExhausted, attempt), err)
+				u.deadLetter(ctx, msg, fmt.Sprintf("%s: upload not turned into a job after %d deliveries", ReasonExhausted, attempt), err)
 				return
 			}
 			u.log.Warn("uploads: notification not handled; will retry", "attempt", attempt, "err", err)
@@ -259,19 +259,24 @@ func (u *Uploads) handle(ctx context.Context, msg jetstream.Msg) {
 	msg.Ack()
 }
 
-func (u *Uploads) deadLetter(ctx context.Context, msg jetstream.Msg, meta *jetstream.MsgMetadata, reason string, lastErr error) {
-	m := stored{data: msg.Data(), header: msg.Headers(), subject: msg.Subject(), stream: u.c.Stream}
-	if meta != nil {
-		m.seq, m.published, m.attempts = meta.Sequence.Stream, meta.Timestamp, int(meta.NumDelivered)
-	}
-	if err := u.pub.deadLetter(ctx, m, reason, lastErr); err != nil {
+// deadLetter moves msg to the DLQ and terminates it; a dead letter that
+// is not stored is retried by handing msg back.
+func (u *Uploads) deadLetter(ctx context.Context, msg jetstream.Msg, reason string, lastErr error) {
+	if err := u.pub.deadLetterTaken(ctx, msg, u.c.Stream, reason, lastErr); err != nil {
 		u.log.Warn("uploads: dead letter not stored; will retry", "err", err)
 		msg.NakWithDelay(5 * time.Second)
 		return
 	}
 	u.outcome(UploadDeadLetter)
-	u.log.Warn("uploads: notification dead-lettered", "reason", reason, "seq", m.seq)
-	msg.Term()
+	u.log.Warn("uploads: notification dead-lettered", "reason", reason, "seq", streamSeq(msg))
+}
+
+// streamSeq is msg's stream sequence, 0 when it has no metadata.
+func streamSeq(msg jetstream.Msg) uint64 {
+	if meta, err := msg.Metadata(); err == nil {
+		return meta.Sequence.Stream
+	}
+	return 0
 }
 
 // record turns one record into a job, or skips it.

@@ -67,6 +67,7 @@ func TestBackoffJitter(t *testing.T) {
 // wait, is a wedge — but only while work is waiting.
 func TestIntakeStallRule(t *testing.T) {
 	const bound = time.Minute
+	const poll = 4 * queue.DefaultPollWait // the intake's own poll wait counts, not the default
 	for _, c := range []struct {
 		state    intakeState
 		stuck    time.Duration
@@ -78,14 +79,15 @@ func TestIntakeStallRule(t *testing.T) {
 		{intakePull, bound / 2, 0, false},
 		// An intake between two looks at the lanes, with a job that came
 		// since: it takes it at its next look, within a poll wait.
-		{intakePull, bound + queue.DefaultPollWait/2, 0, false},
-		{intakePull, bound + 2*queue.DefaultPollWait, 0, true},
+		{intakePull, bound + poll/2, 0, false},
+		{intakePull, bound + 2*queue.DefaultPollWait, 0, false},
+		{intakePull, bound + 2*poll, 0, true},
 		{intakeAdmit, 2 * bound, 0, true},
 		{intakeAdmit, 2 * bound, 1, false},
 		{intakeAdmit, bound / 2, 0, false},
 		{intakeIdle, 2 * bound, 0, false},
 	} {
-		if got := intakeMayBeStuck(c.state, c.stuck, c.inFlight, bound); got != c.want {
+		if got := intakeMayBeStuck(c.state, c.stuck, c.inFlight, bound, poll); got != c.want {
 			t.Errorf("%+v: %v, want %v", c, got, c.want)
 		}
 	}

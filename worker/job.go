@@ -418,7 +418,7 @@ func (w *Worker) deadLetter(ctx context.Context, d *queue.Delivery, id, reason s
 		return
 	}
 	kind, _, _ := strings.Cut(reason, ":")
-	w.m.deadLetters.WithLabelValues(kind).Inc()
+	w.countDeadLetter(kind)
 	_ = d.Term(reason)
 	w.log.Warn("dead-lettered", "reason", reason, "seq", d.StreamSeq())
 }
@@ -447,4 +447,16 @@ func retry(ctx context.Context, fn func() error) error {
 		}
 		delay = min(delay*2, 2*time.Second)
 	}
+}
+
+// deadLetterUpload is the xdna_dead_letters_total reason of a bucket
+// notification dead-lettered (whatever its own reason says: that one names
+// the parse error, and a label must have few values).
+const deadLetterUpload = "upload"
+
+// countDeadLetter counts one message dead-lettered by this worker — by a
+// job, its router, its rescuer or its uploads intake — in
+// xdna_dead_letters_total{reason}.
+func (w *Worker) countDeadLetter(reason string) {
+	w.m.deadLetters.WithLabelValues(reason).Inc()
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/xdna-worker/xdna-worker/job"
-	"github.com/xdna-worker/xdna-worker/queue"
 )
 
 // intakeState is where the intake loop is: waiting to admit (a job slot
@@ -40,14 +39,14 @@ func (w *Worker) setIntake(s intakeState) {
 // waiting. Waiting to admit while jobs run is backpressure: they free the
 // slot, and their own timeouts bound them. Waiting to admit with nothing
 // in flight, or pulling without looking at the lanes for longer than the
-// bound and a poll wait while messages wait, is not.
-func intakeMayBeStuck(state intakeState, stuck time.Duration, inFlight int64, bound time.Duration) bool {
+// bound and the intake's poll wait while messages wait, is not.
+func intakeMayBeStuck(state intakeState, stuck time.Duration, inFlight int64, bound, pollWait time.Duration) bool {
 	switch state {
 	case intakePull:
 		// stuck counts from the intake's last look at the lanes; a job
 		// that came since (a redelivery wakes no one) is taken at the
 		// next look, one poll wait later at most.
-		return stuck > bound+queue.DefaultPollWait
+		return stuck > bound+pollWait
 	case intakeAdmit:
 		return stuck > bound && inFlight == 0
 	}
@@ -78,7 +77,7 @@ func (w *Worker) Live(ctx context.Context) error {
 		since = looked
 	}
 	stuck := time.Since(since)
-	if !intakeMayBeStuck(state, stuck, w.inFlight.Load(), bound) {
+	if !intakeMayBeStuck(state, stuck, w.inFlight.Load(), bound, w.in.PollWait()) {
 		return nil
 	}
 	waiting, err := w.waitingMessages(ctx)

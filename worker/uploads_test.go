@@ -80,6 +80,20 @@ func TestUploadBecomesTranscript(t *testing.T) {
 	if n := metric(t, w, `xdna_jobs_total{code="ok",status="succeeded"}`); n != 1 {
 		t.Fatalf("%v jobs succeeded, want 1", n)
 	}
+	// A notification that is not an S3 event is dead-lettered, and counted
+	// with the worker's other dead letters.
+	if _, err := e.js.Publish(ctx, queue.DefaultUploadsSubject, []byte("not an event")); err != nil {
+		t.Fatal(err)
+	}
+	for metric(t, w, `xdna_dead_letters_total{reason="upload"}`) < 1 && time.Now().Before(deadline.Add(10*time.Second)) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := metric(t, w, `xdna_dead_letters_total{reason="upload"}`); n != 1 {
+		t.Fatalf("xdna_dead_letters_total{reason=\"upload\"} = %v, want 1", n)
+	}
+	if n := metric(t, w, `xdna_uploads_total{outcome="dead_letter"}`); n != 1 {
+		t.Fatalf("dead_letter uploads = %v, want 1", n)
+	}
 }
 
 // metric reads one series of the worker's /metrics (0 when absent).

@@ -314,7 +314,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return errors.New("worker: Run called twice")
 	}
 	// The intake's wake-up subscriptions end with Run.
-	defer w.in.Wait()
+	defer w.in.Close()
 	// Jobs outlive ctx (the stop signal) by up to the shutdown timeout.
 	jobsCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
@@ -338,7 +338,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	rescued := make(chan struct{})
 	go func() {
 		defer close(rescued)
-		queue.NewRescuer(w.js, w.cfg.Queue(), w.log).Run(rescueCtx)
+		queue.NewRescuer(w.js, w.cfg.Queue(), w.log, queue.RescuerDeadLettered(w.countDeadLetter)).Run(rescueCtx)
 	}()
 	defer func() { stopRescue(); <-rescued }()
 
@@ -348,7 +348,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	go func() {
 		defer close(routed)
 		count := func(p job.Priority) { w.m.routed.WithLabelValues(string(p)).Inc() }
-		queue.NewRouter(w.js, w.cfg.Queue(), w.log, queue.RouterRouted(count)).Run(rescueCtx)
+		queue.NewRouter(w.js, w.cfg.Queue(), w.log, queue.RouterRouted(count), queue.RouterDeadLettered(w.countDeadLetter)).Run(rescueCtx)
 	}()
 	defer func() { stopRescue(); <-routed }()
 
@@ -357,7 +357,12 @@ func (w *Worker) Run(ctx context.Context) error {
 		uploaded := make(chan struct{})
 		go func() {
 			defer close(uploaded)
-			count := func(o queue.UploadOutcome) { w.m.uploads.WithLabelValues(string(o)).Inc() }
+			count := func(o queue.UploadOutcome) {
+				w.m.uploads.WithLabelValues(string(o)).Inc()
+				if o == queue.UploadDeadLetter {
+					w.countDeadLetter(deadLetterUpload)
+				}
+			}
 			queue.NewUploads(w.js, w.cfg.Queue(), w.cfg.Uploads, w.log, count).Run(rescueCtx)
 		}()
 		defer func() { stopRescue(); <-uploaded }()

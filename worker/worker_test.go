@@ -256,7 +256,7 @@ func TestExhaustedByCrashesIntoDLQ(t *testing.T) {
 		queue.NewRouter(e.js, e.qc, nil).Run(routeCtx)
 	}()
 	in := queue.NewIntake(e.js, e.qc)
-	t.Cleanup(in.Wait)
+	t.Cleanup(in.Close)
 	for range 2 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if _, err := in.Next(ctx); err != nil {
@@ -267,8 +267,13 @@ func TestExhaustedByCrashesIntoDLQ(t *testing.T) {
 	stopRouting()
 	<-routed
 	// A real worker now runs the rescuer (its consumer settings must match).
-	e.startWorker(map[string]string{"MAX_DELIVER": "2", "ACK_WAIT": "1s"})
+	w, _ := e.startWorker(map[string]string{"MAX_DELIVER": "2", "ACK_WAIT": "1s"})
 	waitFor(t, 30*time.Second, func() bool { return e.streamMsgs(e.qc.DLQStream) == 1 })
+	// Its rescuer counts the dead letter as the worker counts its own.
+	waitFor(t, 5*time.Second, func() bool {
+		_, page := get(w.Handler(), "/metrics")
+		return metricValue(page, `xdna_dead_letters_total{reason="max_deliver"}`) == 1
+	})
 	dlq, _ := e.js.Stream(context.Background(), e.qc.DLQStream)
 	m, _ := dlq.GetMsg(context.Background(), 1)
 	if !strings.HasPrefix(m.Header.Get("Xdna-Dlq-Reason"), "max_deliver: no outcome after 2 deliveries") {

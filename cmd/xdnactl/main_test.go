@@ -214,7 +214,7 @@ func TestDLQCommands(t *testing.T) {
 	}()
 	t.Cleanup(func() { stopRouting(); <-routed })
 	in := queue.NewIntake(js, qc)
-	t.Cleanup(in.Wait)
+	t.Cleanup(in.Close)
 	pub := queue.NewPublisher(js, qc)
 	for _, id := range []string{"poison-1", "poison-2"} {
 		if err := pub.Submit(context.Background(), &job.Job{ID: id, Audio: job.ObjectRef{Bucket: "a", Key: "b"}}); err != nil {
