@@ -413,8 +413,9 @@ func (c *submitCmd) Run(a *app) error {
 }
 
 // maxProgressSubs is the most files submit --wait follows with a progress
-// subscription each; beyond, one subscription to every job's progress.
-const maxProgressSubs = 64
+// subscription each; beyond, one subscription to every job's progress. A
+// variable for its test.
+var maxProgressSubs = 64
 
 // uploadCmd puts a file into storage without publishing a job: with bucket
 // notifications on, the upload itself becomes the job. With --wait it

@@ -10,9 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/xdna-worker/xdna-worker/audio/wav"
 	"github.com/xdna-worker/xdna-worker/internal/logbuf"
@@ -26,8 +29,8 @@ import (
 )
 
 // fleet starts NATS, MinIO and one sim worker, and points xdnactl at them
-// through the environment, as a user would.
-func fleet(t *testing.T, window string) {
+// through the environment, as a user would. It returns the NATS server.
+func fleet(t *testing.T, window string) *natstest.Server {
 	t.Helper()
 	ns, mn := natstest.Start(t), miniotest.Start(t)
 	sc := mn.Config()
@@ -40,6 +43,7 @@ func fleet(t *testing.T, window string) {
 	env["XDNA_DEVICE"], env["XDNA_SIM_WINDOW_MS"], env["XDNA_SIM_CONTEXTS"], env["WORKER_ID"] = "sim", window, "2", "ctl-test"
 	env["XDNA_TEMP_DIR"] = t.TempDir()
 	runWorker(t, env)
+	return ns
 }
 
 // runWorker opens a worker configured by env and runs it until the test
@@ -139,6 +143,56 @@ func TestProgressBars(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^long-call-[0-9a-f]+ \[#*-*\] +\d+% transcribe window [1-4]/4`).MatchString(werr.String()) {
 		t.Fatalf("watch shows no progress bar:\n%s", werr.String())
+	}
+}
+
+// submit --wait follows its own jobs' progress only: a subscription on each
+// job's subject, or, for more files than maxProgressSubs, one on every
+// job's, filtered. The server's subscription list tells which it made.
+func TestSubmitWaitSubscribesPerJob(t *testing.T) {
+	ns := fleet(t, "1000")
+	files := []string{writeWAV(t, "one.wav", 60), writeWAV(t, "two.wav", 60)}
+	// progressSubs lists the progress subscriptions on the server while a
+	// submit --wait of files runs (and is waiting for its results).
+	progressSubs := func(t *testing.T) []string {
+		var out, errOut logbuf.Buffer // read while submit writes
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		done := make(chan int, 1)
+		go func() { done <- run(ctx, append([]string{"submit", "--wait"}, files...), &out, &errOut) }()
+		// Both jobs queued: every subscription submit makes is made, and the
+		// server has it (a SUB precedes, on the same connection, the
+		// publish whose acknowledgement printed "queued as").
+		for deadline := time.Now().Add(30 * time.Second); strings.Count(errOut.String(), "queued as") < len(files); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("submit --wait did not queue its jobs:\n%s", errOut.String())
+			}
+		}
+		sz, err := ns.Server().Subsz(&server.SubszOptions{Subscriptions: true, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var subs []string
+		for _, d := range sz.Subs {
+			if strings.HasPrefix(d.Subject, "transcribe.progress.") {
+				subs = append(subs, d.Subject)
+			}
+		}
+		if code := <-done; code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut.String())
+		}
+		slices.Sort(subs)
+		return subs
+	}
+	subs := progressSubs(t)
+	if len(subs) != 2 || !regexp.MustCompile(`^transcribe\.progress\.one-[0-9a-f]+$`).MatchString(subs[0]) ||
+		!regexp.MustCompile(`^transcribe\.progress\.two-[0-9a-f]+$`).MatchString(subs[1]) {
+		t.Fatalf("progress subscriptions %q, want one on each job's subject", subs)
+	}
+	defer func(n int) { maxProgressSubs = n }(maxProgressSubs)
+	maxProgressSubs = 1
+	if subs := progressSubs(t); !slices.Equal(subs, []string{"transcribe.progress.>"}) {
+		t.Fatalf("progress subscriptions %q for more files than maxProgressSubs, want one on every job's", subs)
 	}
 }
 
