@@ -102,6 +102,12 @@ func (e *Encoder) Encode(ctx context.Context, mel, out []float32) error {
 	kernel.GELU(x)
 	kernel.Add(x, m.encPos[:n*d])
 
+	// The context is looked at before each of a layer's heavy steps (as
+	// ggml's abort callback is between graph nodes), not once a layer: a
+	// layer of a large model takes seconds on a few cores, and a cancelled
+	// job must stop within one. Between two looks: q, k and v (3·n·d²
+	// multiply-adds), attention and out (2·n²·d + n·d²), fc1, fc2 (4·n·d²
+	// each).
 	dh := d / h.NAudioHead
 	for i := range m.enc {
 		if err := ctx.Err(); err != nil {
@@ -115,12 +121,21 @@ func (e *Encoder) Encode(ctx context.Context, mel, out []float32) error {
 		b.attn.query.applyC(c, w.q, w.h, n)
 		b.attn.key.applyC(c, w.k, w.h, n)
 		b.attn.value.applyC(c, w.v, w.h, n)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		kernel.Attention(w.attn, w.q, w.k, w.v, n, n, h.NAudioHead, dh, false, w.scratch)
 		b.attn.out.applyAddC(c, x, w.attn, n) // residual
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		// MLP, pre-LN.
 		copy(w.h, x)
 		kernel.LayerNorm(w.h, n, d, b.mlpLN.w, b.mlpLN.b, lnEps)
 		b.mlp.fc1.applyC(c, w.ff, w.h, n)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		kernel.GELU(w.ff)
 		b.mlp.fc2.applyAddC(c, x, w.ff, n) // residual
 	}

@@ -70,6 +70,43 @@ func TestEncoderBF16Accuracy(t *testing.T) {
 	}
 }
 
+// countingCtx counts the calls of Err, and reports itself cancelled from
+// call number cancelAt on (never when cancelAt is 0).
+type countingCtx struct {
+	context.Context
+	calls, cancelAt int32
+}
+
+func (c *countingCtx) Err() error {
+	if c.calls++; c.cancelAt > 0 && c.calls >= c.cancelAt {
+		return context.Canceled
+	}
+	return nil
+}
+
+// The encoder looks at its context before each of a layer's four heavy
+// stretches (q/k/v, attention and out, fc1, fc2), not once a layer, and stops
+// at the first look that finds it cancelled: a cancelled job waits for one
+// step, not one layer (issue 11, item 3).
+func TestEncodeStopsBetweenSteps(t *testing.T) {
+	m, _ := randomModel(t, whispertest.Tiny, ggml.F16)
+	mel := randomMel(m)
+	out := make([]float32, m.H.NAudioCtx*m.H.NAudioState)
+	all := &countingCtx{Context: context.Background()}
+	if err := m.NewEncoder().Encode(all, mel, out); err != nil {
+		t.Fatal(err)
+	}
+	if want := int32(4*m.H.NAudioLayer + 1); all.calls < want {
+		t.Fatalf("%d looks at the context over %d layers, want at least %d", all.calls, m.H.NAudioLayer, want)
+	}
+	for _, at := range []int32{2, 3, 4, 7} { // inside the first and second layers
+		c := &countingCtx{Context: context.Background(), cancelAt: at}
+		if err := m.NewEncoder().Encode(c, mel, out); err != context.Canceled || c.calls != at {
+			t.Errorf("cancelled at look %d: %v after %d looks, want context.Canceled after %d", at, err, c.calls, at)
+		}
+	}
+}
+
 // BenchmarkEncoderCompute is one 30 s window through the tiny and base
 // encoders (random F32 weights) in each compute mode:
 //
