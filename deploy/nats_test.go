@@ -266,7 +266,7 @@ func TestNATSPermissions(t *testing.T) {
 		}
 		_ = d // never settled
 	}
-	crash.Wait()
+	crash.Close()
 	stopRouting()
 	<-routed
 
