@@ -26,16 +26,16 @@ const (
 	DefaultRetryMax = 5 * time.Second
 )
 
-// settleWait bounds the pull an intake woken by a job makes on that job's
-// lane when its no-wait pulls found nothing. The wake-up (a core NATS
-// message) can overtake the stream's store of the same publish, so a
-// no-wait pull right after it may find the lane still empty; without this
-// pull, the job would wait for the next wake-up or poll wait (5 of 100
-// jobs on an idle worker did, before). The server answers it as soon as
-// the job is stored, so it costs nothing when the job is there, and
-// delays a higher lane's job by at most this much when another worker
-// took the job first.
-const settleWait = 200 * time.Millisecond
+// settleDelays are the pauses before the no-wait pulls an intake woken by
+// a job makes again on that job's lane when its first pulls found nothing.
+// The wake-up (a core NATS message) can overtake the stream's store of the
+// same publish, so a pull right after it may find the lane still empty;
+// without these, the job would wait for the next wake-up or poll wait (5
+// of 100 jobs on an idle worker did). No-wait pulls, not one pull the
+// server holds: a held pull outstanding when the server restarts can be
+// answered after its client gave up, and the job it carries then waits
+// out its ack wait.
+var settleDelays = []time.Duration{2 * time.Millisecond, 10 * time.Millisecond, 50 * time.Millisecond}
 
 // minPollWait is the shortest poll wait IntakePollWait accepts; a context
 // with less time left ends Next without pulling, so that a message seldom
@@ -100,8 +100,8 @@ func IntakeLogger(l *slog.Logger) IntakeOption {
 // When every lane is empty, Next waits for a job to be published on one
 // (a core NATS subscription to the lanes wakes it) or for the poll wait to
 // pass (which finds redeliveries), then tries again. Woken by a job, it
-// follows its no-wait pulls, if they find nothing, with one pull the server
-// holds (up to settleWait) on that job's lane: the wake-up can come before
+// follows its no-wait pulls, if they find nothing, with a few more on that
+// job's lane over some 60 ms (settleDelays): the wake-up can come before
 // the stream has stored the job. Only one Next of an
 // Intake pulls at a time; the others queue behind it.
 //
@@ -189,7 +189,7 @@ func (in *Intake) Next(ctx context.Context) (*Delivery, error) {
 		woken := in.listen()
 		d, err := in.take(ctx)
 		if d == nil && err == nil && settle != nil {
-			if d, err = in.pull(ctx, settle, settleWait); d != nil {
+			if d, err = in.settle(ctx, settle); d != nil {
 				in.taken++
 			}
 		}
@@ -241,6 +241,20 @@ func (in *Intake) Looked() time.Time {
 		return time.Unix(0, ns)
 	}
 	return time.Time{}
+}
+
+// settle pulls lane l again after each of settleDelays until it finds a
+// message (or an error, or ctx ends).
+func (in *Intake) settle(ctx context.Context, l *lane) (*Delivery, error) {
+	for _, pause := range settleDelays {
+		if err := sleep(ctx, pause); err != nil {
+			return nil, err
+		}
+		if d, err := in.pull(ctx, l, 0); d != nil || err != nil {
+			return d, err
+		}
+	}
+	return nil, nil
 }
 
 // idle waits until a job is published on a lane (woken closes; it returns

@@ -101,9 +101,15 @@ func TestNextReturnsPromptlyOnCancel(t *testing.T) {
 	}
 }
 
+// Next rides out a server restart: it neither returns nor loses a job, and
+// each job is taken once. A job may come back only after its ack wait (3 s
+// here) rather than at once: a pull request written as the server went
+// away is sent again on the reconnect, and the server answers it to an
+// inbox whose pull has given up (found at stop 19; see the note), so the
+// order of r-2 and r-3 is not asserted.
 func TestNextSurvivesServerRestart(t *testing.T) {
 	t.Parallel()
-	e := setup(t, queue.Config{})
+	e := setup(t, queue.Config{AckWait: 3 * time.Second})
 	e.submit(t, "r-1", "r-2", "r-3")
 	in := e.intake(t)
 	d := next(t, in, 5*time.Second)
@@ -131,14 +137,17 @@ func TestNextSurvivesServerRestart(t *testing.T) {
 	if r.err != nil {
 		t.Fatalf("Next after restart: %v", r.err)
 	}
-	if id := jobID(t, r.d); id != "r-2" {
-		t.Fatalf("after restart got %s, want r-2", id)
-	}
+	taken := map[string]int{jobID(t, r.d): 1}
 	if err := r.d.Ack(testCtx(t)); err != nil {
 		t.Fatalf("Ack after restart: %v", err)
 	}
-	if id := jobID(t, next(t, in, 5*time.Second)); id != "r-3" {
-		t.Fatalf("got %s, want r-3", id)
+	d = next(t, in, 15*time.Second)
+	taken[jobID(t, d)]++
+	if err := d.Ack(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if taken["r-2"] != 1 || taken["r-3"] != 1 {
+		t.Fatalf("after restart took %v, want r-2 and r-3 once each", taken)
 	}
 }
 
