@@ -250,7 +250,7 @@ func (in *Intake) settle(ctx context.Context, l *lane) (*Delivery, error) {
 		if err := sleep(ctx, pause); err != nil {
 			return nil, err
 		}
-		if d, err := in.pull(ctx, l, 0); d != nil || err != nil {
+		if d, err := in.pull(ctx, l); d != nil || err != nil {
 			return d, err
 		}
 	}
@@ -353,7 +353,7 @@ func (in *Intake) take(ctx context.Context) (*Delivery, error) {
 		return nil, fmt.Errorf("%w (%s)", ErrNotConnected, st)
 	}
 	for _, l := range in.order(in.taken + 1) {
-		d, err := in.pull(ctx, l, 0)
+		d, err := in.pull(ctx, l)
 		if err != nil || d != nil {
 			if d != nil {
 				in.taken++
@@ -364,24 +364,15 @@ func (in *Intake) take(ctx context.Context) (*Delivery, error) {
 	return nil, nil
 }
 
-// pull issues one single-message pull request on lane l: a no-wait one
-// (wait 0), which the server answers at once, with a message or with
-// none, or one it holds for up to wait (less when ctx ends sooner) until a
-// message comes. A message that comes after ctx ended is handed back.
-func (in *Intake) pull(ctx context.Context, l *lane, wait time.Duration) (*Delivery, error) {
+// pull issues one no-wait single-message pull request on lane l. The server
+// answers at once, with a message or with none; a message that comes after
+// ctx ended is handed back.
+func (in *Intake) pull(ctx context.Context, l *lane) (*Delivery, error) {
 	cons, policy, err := in.bind(ctx, l)
 	if err != nil {
 		return nil, err
 	}
-	if dl, ok := ctx.Deadline(); ok {
-		wait = min(wait, time.Until(dl)-minPollWait/2)
-	}
-	var batch jetstream.MessageBatch
-	if wait > 0 {
-		batch, err = cons.Fetch(1, jetstream.FetchMaxWait(wait))
-	} else {
-		batch, err = cons.FetchNoWait(1)
-	}
+	batch, err := cons.FetchNoWait(1)
 	var msg jetstream.Msg
 	if err == nil {
 		for m := range batch.Messages() {
